@@ -1,0 +1,95 @@
+package gen
+
+import (
+	"fmt"
+	"math"
+)
+
+// PosteriorTolerance is the largest |sum_c eta_c - 1| that ValidatePosterior
+// accepts. Every family in this package computes its posterior with at most a
+// few rounding errors per class (about k * 1e-16), far inside this tolerance.
+const PosteriorTolerance = 1e-12
+
+// ParamError reports an invalid parameter passed to a constructor or to a
+// function of this package. Func names the function, Param the parameter.
+type ParamError struct {
+	Func  string // the function that rejected the input, e.g. "NewSmooth"
+	Param string // the parameter, e.g. "strength" or "cells[3]"
+	Msg   string // what is wrong with it
+}
+
+// Error implements error as "gen: Func: Param: Msg".
+func (e *ParamError) Error() string {
+	return "gen: " + e.Func + ": " + e.Param + ": " + e.Msg
+}
+
+func paramErr(fn, param, format string, args ...any) error {
+	return &ParamError{Func: fn, Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// ValidatePosterior checks that eta is a probability vector over at least two
+// classes: every entry finite and >= 0, and |sum_c eta_c - 1| <= 1e-12
+// (PosteriorTolerance). It returns a *ParamError naming the offending entry
+// (Param "eta[c]") or "eta" for a wrong length or sum, and nil otherwise.
+func ValidatePosterior(eta []float64) error {
+	const fn = "ValidatePosterior"
+	if len(eta) < 2 {
+		return paramErr(fn, "eta", "length %d, need at least 2 classes", len(eta))
+	}
+	sum := 0.0
+	for c, v := range eta {
+		if !finite(v) {
+			return paramErr(fn, fmt.Sprintf("eta[%d]", c), "%v is not finite", v)
+		}
+		if v < 0 {
+			return paramErr(fn, fmt.Sprintf("eta[%d]", c), "%v is negative", v)
+		}
+		sum += v
+	}
+	if math.Abs(sum-1) > PosteriorTolerance {
+		return paramErr(fn, "eta", "sums to %.17g, off 1 by more than %g", sum, PosteriorTolerance)
+	}
+	return nil
+}
+
+// ValidatePosteriorMatrix applies ValidatePosterior to every row of the
+// row-major n x k matrix eta. It errors if k < 2 or len(eta) is not a multiple
+// of k; a bad row is named as "eta[j]" in the error's Msg.
+func ValidatePosteriorMatrix(eta []float64, k int) error {
+	const fn = "ValidatePosteriorMatrix"
+	if k < 2 {
+		return paramErr(fn, "k", "%d < 2", k)
+	}
+	if len(eta)%k != 0 {
+		return paramErr(fn, "eta", "length %d is not a multiple of k = %d", len(eta), k)
+	}
+	for j := 0; j*k < len(eta); j++ {
+		if err := ValidatePosterior(eta[j*k : (j+1)*k]); err != nil {
+			return paramErr(fn, "eta", "row %d: %v", j, err)
+		}
+	}
+	return nil
+}
+
+// validateProbVector is ValidatePosterior with the error re-labelled for a
+// constructor parameter.
+func validateProbVector(fn, param string, p []float64) error {
+	if err := ValidatePosterior(p); err != nil {
+		var pe *ParamError
+		if e, ok := err.(*ParamError); ok {
+			pe = e
+		}
+		name := param
+		if pe != nil && len(pe.Param) > 3 && pe.Param[:3] == "eta" {
+			name = param + pe.Param[3:]
+		}
+		msg := err.Error()
+		if pe != nil {
+			msg = pe.Msg
+		}
+		return paramErr(fn, name, "not a probability vector: %s", msg)
+	}
+	return nil
+}
