@@ -1,0 +1,213 @@
+package bench_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+
+	"gonum.org/v1/gonum/spatial/kdtree"
+
+	"github.com/rolemodels/rolemodels/learners"
+)
+
+// nearestShape is one data shape of BenchmarkNearest: m training points and
+// q queries, uniform on [0,1]^d.
+type nearestShape struct {
+	m, q, d int
+}
+
+// uniformPoints returns n points uniform on [0,1]^d, row-major.
+func uniformPoints(rng *rand.Rand, n, d int) []float64 {
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	return x
+}
+
+// canonicalSqDist is the squared distance exactly as learners.Index defines
+// it: rounded squares summed in coordinate order.
+func canonicalSqDist(a, b []float64) float64 {
+	var s float64
+	for l := range a {
+		t := a[l] - b[l]
+		s += float64(t * t)
+	}
+	return s
+}
+
+// naiveSearch is the naive double loop: for every query in rows [lo, hi) of
+// q it scans all points of x in index order and keeps the k nearest in a
+// sorted array, ties to the lower index.
+func naiveSearch(x []float64, d int, q []float64, k int, ind []int, dist []float64, lo, hi int) {
+	n := len(x) / d
+	for r := lo; r < hi; r++ {
+		qr := q[r*d : (r+1)*d]
+		ir := ind[r*k : (r+1)*k]
+		sr := dist[r*k : (r+1)*k]
+		have := 0
+		for i := 0; i < n; i++ {
+			s := canonicalSqDist(qr, x[i*d:(i+1)*d])
+			if have == k && !(s < sr[k-1]) {
+				continue
+			}
+			p := have
+			if have < k {
+				have++
+			} else {
+				p = k - 1
+			}
+			for ; p > 0 && sr[p-1] > s; p-- {
+				sr[p], ir[p] = sr[p-1], ir[p-1]
+			}
+			sr[p], ir[p] = s, i
+		}
+		for j := range sr {
+			sr[j] = math.Sqrt(sr[j])
+		}
+	}
+}
+
+// naiveParallel runs naiveSearch over workers goroutines on halves... of the
+// query rows.
+func naiveParallel(x []float64, d int, q []float64, k int, ind []int, dist []float64, workers int) {
+	rows := len(q) / d
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*rows/workers, (w+1)*rows/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			naiveSearch(x, d, q, k, ind, dist, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// oracleRows is the number of queries checked against the naive oracle
+// before timing.
+const oracleRows = 40
+
+// checkOracle compares the first oracleRows results with the naive double
+// loop, indices and distances exactly.
+func checkOracle(b *testing.B, x []float64, d int, q []float64, k int, ind []int, dist []float64) {
+	b.Helper()
+	wantInd := make([]int, oracleRows*k)
+	wantDist := make([]float64, oracleRows*k)
+	naiveSearch(x, d, q, k, wantInd, wantDist, 0, oracleRows)
+	for j := range wantInd {
+		if ind[j] != wantInd[j] || (dist != nil && dist[j] != wantDist[j]) {
+			b.Fatalf("row %d: got neighbour %d at %v, oracle %d at %v", j/k, ind[j], dist[j], wantInd[j], wantDist[j])
+		}
+	}
+}
+
+// BenchmarkNearest times exact k-nearest-neighbour batch queries on uniform
+// data: our k-d tree, our tiled brute force, a naive double loop over
+// GOMAXPROCS goroutines, and gonum's k-d tree (queried over GOMAXPROCS
+// goroutines too) at d <= 10. Every variant is checked against the naive
+// loop before timing; the metric is queries per second.
+func BenchmarkNearest(b *testing.B) {
+	workers := runtime.GOMAXPROCS(0)
+	for _, sh := range []nearestShape{{20000, 5000, 2}, {20000, 5000, 10}, {20000, 5000, 50}} {
+		rng := rand.New(rand.NewPCG(uint64(sh.d), 2022))
+		x := uniformPoints(rng, sh.m, sh.d)
+		q := uniformPoints(rng, sh.q, sh.d)
+		for _, k := range []int{1, 5} {
+			shape := fmt.Sprintf("m=%d,q=%d,d=%d,k=%d", sh.m, sh.q, sh.d, k)
+			ind := make([]int, sh.q*k)
+			dist := make([]float64, sh.q*k)
+			for _, kind := range []struct {
+				name  string
+				build func([]float64, int) (*learners.Index, error)
+			}{
+				{"kdtree", learners.NewKDTree},
+				{"brute", learners.NewBruteForce},
+			} {
+				b.Run(kind.name+"/"+shape, func(b *testing.B) {
+					ix, err := kind.build(x, sh.d)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := ix.SearchBatch(q[:oracleRows*sh.d], k, ind[:oracleRows*k], dist[:oracleRows*k]); err != nil {
+						b.Fatal(err)
+					}
+					checkOracle(b, x, sh.d, q, k, ind, dist)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if err := ix.SearchBatch(q, k, ind, dist); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(sh.q)*float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+				})
+			}
+			b.Run("naive/"+shape, func(b *testing.B) {
+				naiveParallel(x, sh.d, q[:oracleRows*sh.d], k, ind[:oracleRows*k], dist[:oracleRows*k], workers)
+				checkOracle(b, x, sh.d, q, k, ind, dist)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					naiveParallel(x, sh.d, q, k, ind, dist, workers)
+				}
+				b.ReportMetric(float64(sh.q)*float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+			})
+			if sh.d > 10 {
+				continue
+			}
+			b.Run("gonum/"+shape, func(b *testing.B) {
+				pts := make(kdtree.Points, sh.m)
+				for i := range pts {
+					pts[i] = kdtree.Point(x[i*sh.d : (i+1)*sh.d])
+				}
+				// kdtree.New reorders pts, not x, and pivots with the
+				// global RNG: only distances are compared below.
+				tree := kdtree.New(pts, false)
+				gonumSearch := func(lo, hi int) {
+					keep := kdtree.NewNKeeper(k)
+					for r := lo; r < hi; r++ {
+						keep.Heap = keep.Heap[:1]
+						keep.Heap[0] = kdtree.ComparableDist{Dist: math.Inf(1)}
+						tree.NearestSet(keep, kdtree.Point(q[r*sh.d:(r+1)*sh.d]))
+						// The heap is not sorted; record the k-th distance
+						// and the nearest.
+						best := math.Inf(1)
+						for _, c := range keep.Heap {
+							best = min(best, c.Dist)
+						}
+						dist[r*k] = math.Sqrt(best)
+					}
+				}
+				gonumSearch(0, oracleRows)
+				wantInd := make([]int, oracleRows*k)
+				wantDist := make([]float64, oracleRows*k)
+				naiveSearch(x, sh.d, q, k, wantInd, wantDist, 0, oracleRows)
+				for r := 0; r < oracleRows; r++ {
+					// gonum sums squares in its own order: allow rounding.
+					if w := wantDist[r*k]; math.Abs(dist[r*k]-w) > 1e-12*(1+w) {
+						b.Fatalf("gonum row %d: nearest at %v, oracle %v", r, dist[r*k], w)
+					}
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					var wg sync.WaitGroup
+					for w := 0; w < workers; w++ {
+						lo, hi := w*sh.q/workers, (w+1)*sh.q/workers
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							gonumSearch(lo, hi)
+						}()
+					}
+					wg.Wait()
+				}
+				b.ReportMetric(float64(sh.q)*float64(b.N)/b.Elapsed().Seconds(), "queries/s")
+			})
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package learners
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+const (
+	// bruteQueryTile and brutePointTile are the default tile shape of the
+	// brute-force search: the cross terms of bruteQueryTile queries and
+	// brutePointTile points are one matrix product whose result (2 MiB at
+	// the defaults) is reduced before the next tile.
+	bruteQueryTile = 128
+	brutePointTile = 64
+
+	// bruteAbsSlack is added to the error bound of the estimated squared
+	// distances to cover gradual underflow in the products.
+	bruteAbsSlack = 0x1p-960
+)
+
+// bruteForce is the tiled brute-force search behind NewBruteForce.
+type bruteForce struct {
+	d, n int
+	x    []float64 // the points, row-major
+	xn   []float64 // xn[i] = ||x_i||^2, in any summation order
+	// slack is c = 8 (d+4) 2^-53: |e_i - s_i| <= c (||q||^2 + ||x_i||^2)
+	// for the estimate e_i and the canonical squared distance s_i.
+	slack float64
+
+	queryTile, pointTile int
+}
+
+func newBruteForce(x []float64, d, queryTile, pointTile int) *bruteForce {
+	n := len(x) / d
+	b := &bruteForce{
+		d:         d,
+		n:         n,
+		x:         append([]float64(nil), x...),
+		xn:        make([]float64, n),
+		slack:     8 * float64(d+4) * 0x1p-53,
+		queryTile: queryTile,
+		pointTile: pointTile,
+	}
+	for i := range b.xn {
+		var s float64
+		for _, v := range b.x[i*d : (i+1)*d] {
+			s += v * v
+		}
+		b.xn[i] = s
+	}
+	return b
+}
+
+// bruteScratch is the per-goroutine state of a brute-force search.
+type bruteScratch struct {
+	qt    []float64 // the query tile transposed
+	cross []float64 // pointTile x queryTile products -2 q.x_i
+	low   []float64 // low[c] = (1-slack) ||q_c||^2 - bruteAbsSlack
+	ws    []float64 // ws[c] = heaps[c].ws, contiguous for the scan
+	heaps []kHeap
+}
+
+func (b *bruteForce) newScratch() *bruteScratch {
+	return &bruteScratch{
+		qt:    make([]float64, b.d*b.queryTile),
+		cross: make([]float64, b.queryTile*min(b.pointTile, b.n)),
+		low:   make([]float64, b.queryTile),
+		ws:    make([]float64, b.queryTile),
+		heaps: make([]kHeap, b.queryTile),
+	}
+}
+
+// searchTile finds the k nearest neighbours of each of the at most
+// queryTile rows of q and writes them row-major into ind and dist.
+//
+// For the query q and point x_i let e_i = ||q||^2 + ||x_i||^2 - 2 q.x_i be
+// computed in floating point and s_i the canonical squared distance. Both
+// are within (d+4) 2^-53 (||q||^2 + ||x_i||^2) of the exact squared distance
+// (standard dot-product error bounds), so
+//
+//	L_i = (1-c) ||q||^2 + (1-c) ||x_i||^2 - 2 q.x_i - bruteAbsSlack <= s_i
+//
+// with c = slack, twice that bound, which also covers the rounding of L_i
+// itself. A point with L_i > s_(k), the current k-th smallest exact squared
+// distance of the query, cannot be among its k nearest and is skipped;
+// every other point is offered to the exact selection with s_i. Points are
+// scanned in index order, so a later point that ties s_(k) never displaces
+// the current k-th. A NaN or infinite estimate fails the skip test and falls
+// through to the exact path.
+func (b *bruteForce) searchTile(s *bruteScratch, q []float64, k int, ind []int, dist []float64) {
+	d := b.d
+	nq := len(q) / d
+	keep := 1 - b.slack
+	// qt is the query tile transposed, d x nq, so that the product below
+	// runs along rows of nq contiguous queries.
+	qt := s.qt[:d*nq]
+	for c := 0; c < nq; c++ {
+		var qn float64
+		for l, v := range q[c*d : (c+1)*d] {
+			qn += v * v
+			qt[l*nq+c] = v
+		}
+		s.low[c] = keep*qn - bruteAbsSlack
+		s.heaps[c].reset(k)
+		s.ws[c] = s.heaps[c].ws
+	}
+	low := s.low[:nq]
+	ws := s.ws[:nq]
+	for j0 := 0; j0 < b.n; j0 += b.pointTile {
+		np := min(b.pointTile, b.n-j0)
+		xt := b.x[j0*d : (j0+np)*d]
+		cross := s.cross[:np*nq]
+		blas64.Gemm(blas.NoTrans, blas.NoTrans, -2,
+			blas64.General{Rows: np, Cols: d, Stride: d, Data: xt},
+			blas64.General{Rows: d, Cols: nq, Stride: nq, Data: qt},
+			0, blas64.General{Rows: np, Cols: nq, Stride: nq, Data: cross})
+		for jj := 0; jj < np; jj++ {
+			row := cross[jj*nq : (jj+1)*nq]
+			row = row[:len(low)]
+			xj := keep * b.xn[j0+jj]
+			for c, v := range row {
+				if low[c]+xj+v > ws[c] {
+					continue
+				}
+				i := int32(j0 + jj)
+				sd := sqDist(q[c*d:(c+1)*d], xt[jj*d:(jj+1)*d])
+				h := &s.heaps[c]
+				if nearer(sd, i, h.ws, h.wi) {
+					h.push(sd, i)
+					ws[c] = h.ws
+				}
+			}
+		}
+	}
+	for c := 0; c < nq; c++ {
+		var dc []float64
+		if dist != nil {
+			dc = dist[c*k : (c+1)*k]
+		}
+		s.heaps[c].drain(ind[c*k:(c+1)*k], dc)
+	}
+}

@@ -1,0 +1,377 @@
+package learners
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// KDTreeMaxDim is the largest dimension for which NewIndex builds a k-d tree;
+// above it NewIndex builds a tiled brute-force index.
+//
+// The crossover was measured with BenchmarkIndexCrossover-style runs
+// (m = 20000 uniform training points, 5000 uniform queries, k = 1 and 5,
+// 2 cores): the k-d tree is about 400x faster than brute force at d = 2,
+// about 5x at d = 8 and 1.5x at d = 12, and the two meet between d = 14 and
+// d = 16 (see bench/nearest_test.go and the package notes). Clustered or
+// low intrinsic-dimension data favour the tree further, so the switch sits
+// at the low end of the measured crossover.
+const KDTreeMaxDim = 12
+
+// Index is an exact nearest-neighbour index over a fixed set of points in R^d
+// under the Euclidean distance.
+//
+// An Index keeps its own copy of the training points (NewIndex and the other
+// constructors never retain or modify the caller's slice): the k-d tree
+// stores the points reordered into leaf buckets plus a 32-bit index per point
+// and a few words per leaf, the brute-force index stores the points and their
+// squared norms, so an Index takes at most about 1.5 times (k-d tree) or
+// 1 + 1/d times (brute force) the memory of the training data.
+//
+// Distances are defined exactly as a naive double loop computes them: the
+// squared distance between q and the training point x_i is
+//
+//	s_i = fl(...fl(fl(t_0^2) + fl(t_1^2)) + ... + fl(t_{d-1}^2)),  t_l = fl(q_l - x_il),
+//
+// summed in coordinate order with every product rounded (no fused
+// multiply-add), and the reported distance is sqrt(s_i). The k nearest are
+// the first k points in the order (s_i, i) ascending, so ties in squared
+// distance go to the lower training index. Both the k-d tree and the
+// brute-force index return exactly these indices and distances, bit for bit.
+//
+// An Index is safe for concurrent use.
+type Index struct {
+	n, d int
+	kd   *kdTree
+	bf   *bruteForce
+
+	// scratch holds per-goroutine search state (*kdSearch or *bruteScratch)
+	// so that steady-state searches do not allocate.
+	scratch sync.Pool
+}
+
+// NewIndex returns an exact nearest-neighbour index over the n = len(x)/d
+// points stored row-major in x, a k-d tree if d <= KDTreeMaxDim and a tiled
+// brute-force index otherwise. The Index copies x.
+//
+// NewIndex returns an error if d < 1, x is empty, len(x) is not a multiple of
+// d, x has a NaN or infinite entry, or n >= 2^31.
+func NewIndex(x []float64, d int) (*Index, error) {
+	if d <= KDTreeMaxDim {
+		return NewKDTree(x, d)
+	}
+	return NewBruteForce(x, d)
+}
+
+// NewKDTree returns an exact nearest-neighbour index over the points stored
+// row-major in x, organised as a k-d tree: a balanced binary tree of fixed
+// depth whose leaves hold buckets of at most kdLeafSize points, each internal
+// node splitting its points at the median of the coordinate with the widest
+// spread (the lowest such coordinate on ties). Construction is deterministic
+// and uses no random numbers; it takes O(n log n) time for fixed d.
+//
+// NewKDTree copies x and returns the errors of NewIndex.
+func NewKDTree(x []float64, d int) (*Index, error) {
+	if err := checkIndexData(x, d); err != nil {
+		return nil, err
+	}
+	ix := &Index{n: len(x) / d, d: d, kd: newKDTree(x, d)}
+	return ix, nil
+}
+
+// NewBruteForce returns an exact nearest-neighbour index over the points
+// stored row-major in x that compares every query with every point. Queries
+// are processed in tiles: for a tile of queries and a tile of points the
+// cross terms q.x_i come from one matrix product (gonum's blas64.Gemm), giving
+// the estimate e_i = ||q||^2 + ||x_i||^2 - 2 q.x_i of the squared distance.
+// Its rounding error is at most c (||q||^2 + ||x_i||^2) with
+// c = 8 (d+4) 2^-53 (twice the textbook bound), so a point is discarded only
+// when e_i - c (||q||^2 + ||x_i||^2) exceeds the current k-th smallest exact
+// squared distance; every other point has its squared distance recomputed
+// exactly and is selected exactly. The result is therefore identical to a
+// naive double loop.
+//
+// NewBruteForce copies x and returns the errors of NewIndex.
+func NewBruteForce(x []float64, d int) (*Index, error) {
+	if err := checkIndexData(x, d); err != nil {
+		return nil, err
+	}
+	ix := &Index{n: len(x) / d, d: d, bf: newBruteForce(x, d, bruteQueryTile, brutePointTile)}
+	return ix, nil
+}
+
+// checkIndexData returns an error unless x is valid index data.
+func checkIndexData(x []float64, d int) error {
+	if err := CheckPoints(x, d); err != nil {
+		return err
+	}
+	if len(x)/d > math.MaxInt32 {
+		return fmt.Errorf("learners: %d points, an index holds at most %d", len(x)/d, math.MaxInt32)
+	}
+	return nil
+}
+
+// Len returns the number of indexed points.
+func (ix *Index) Len() int { return ix.n }
+
+// Dim returns the dimension of the indexed points.
+func (ix *Index) Dim() int { return ix.d }
+
+// Kind returns "kdtree" or "brute", the search structure in use.
+func (ix *Index) Kind() string {
+	if ix.kd != nil {
+		return "kdtree"
+	}
+	return "brute"
+}
+
+// Search finds the k nearest indexed points to the query q (len(q) == Dim())
+// and writes their training indices into ind and their Euclidean distances
+// into dist, nearest first, with ties in distance broken by the lower
+// training index (see Index for the exact definition). dist may be nil when
+// only the indices are wanted.
+//
+// Search returns an error if k < 1 or k > Len(), q has the wrong length or a
+// NaN or infinite entry, len(ind) != k, or dist is not nil and len(dist) != k.
+// On error ind and dist are left unchanged.
+func (ix *Index) Search(q []float64, k int, ind []int, dist []float64) error {
+	if err := ix.checkK(k); err != nil {
+		return err
+	}
+	if err := checkQuery(q, ix.d); err != nil {
+		return err
+	}
+	if err := checkOutputs(1, k, ind, dist); err != nil {
+		return err
+	}
+	ix.searchRows(q, k, ind, dist)
+	return nil
+}
+
+// SearchBatch runs Search for every row of the row-major query matrix q and
+// writes the results row-major: the j nearest of query r go to
+// ind[r*k+j] and dist[r*k+j]. dist may be nil. The rows are split into
+// blocks searched by up to runtime.GOMAXPROCS(0) goroutines; each row's
+// result does not depend on the split, so the output is deterministic.
+//
+// SearchBatch returns an error if k < 1 or k > Len(), q is empty, len(q) is
+// not a multiple of Dim() or q has a NaN or infinite entry, len(ind) != r*k
+// for r = len(q)/Dim() rows, or dist is not nil and len(dist) != r*k.
+func (ix *Index) SearchBatch(q []float64, k int, ind []int, dist []float64) error {
+	if err := ix.checkK(k); err != nil {
+		return err
+	}
+	if err := CheckPoints(q, ix.d); err != nil {
+		return err
+	}
+	if err := checkOutputs(len(q)/ix.d, k, ind, dist); err != nil {
+		return err
+	}
+	ix.searchRows(q, k, ind, dist)
+	return nil
+}
+
+func (ix *Index) checkK(k int) error {
+	if k < 1 || k > ix.n {
+		return fmt.Errorf("learners: %d neighbours requested from an index of %d points, want 1 <= k <= %d", k, ix.n, ix.n)
+	}
+	return nil
+}
+
+func checkOutputs(rows, k int, ind []int, dist []float64) error {
+	if len(ind) != rows*k {
+		return fmt.Errorf("learners: len(ind) = %d, want %d rows x %d neighbours = %d", len(ind), rows, k, rows*k)
+	}
+	if dist != nil && len(dist) != rows*k {
+		return fmt.Errorf("learners: len(dist) = %d, want %d rows x %d neighbours = %d", len(dist), rows, k, rows*k)
+	}
+	return nil
+}
+
+// errInternal reports a broken invariant; it is never expected.
+var errInternal = errors.New("learners: internal error in the neighbour index")
+
+// searchRows searches the validated rows of q, in parallel when it pays.
+func (ix *Index) searchRows(q []float64, k int, ind []int, dist []float64) {
+	rows := len(q) / ix.d
+	block := kdQueryBlock
+	if ix.bf != nil {
+		block = ix.bf.queryTile
+	}
+	blocks := (rows + block - 1) / block
+	workers := min(runtime.GOMAXPROCS(0), blocks)
+	if workers <= 1 || rows*ix.n < minParallelWork {
+		s := ix.getScratch()
+		for b := 0; b < blocks; b++ {
+			ix.searchBlock(s, q, k, ind, dist, b*block, min(rows, (b+1)*block))
+		}
+		ix.scratch.Put(s)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer wg.Done()
+			s := ix.getScratch()
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= blocks {
+					break
+				}
+				ix.searchBlock(s, q, k, ind, dist, b*block, min(rows, (b+1)*block))
+			}
+			ix.scratch.Put(s)
+		}()
+	}
+	wg.Wait()
+}
+
+const (
+	// kdQueryBlock is the number of queries a k-d tree worker takes at a time.
+	kdQueryBlock = 64
+	// minParallelWork is the number of query-point pairs below which a batch
+	// is searched on the calling goroutine.
+	minParallelWork = 1 << 18
+)
+
+func (ix *Index) getScratch() any {
+	if s := ix.scratch.Get(); s != nil {
+		return s
+	}
+	if ix.kd != nil {
+		return ix.kd.newSearch()
+	}
+	return ix.bf.newScratch()
+}
+
+// searchBlock searches query rows [lo, hi).
+func (ix *Index) searchBlock(s any, q []float64, k int, ind []int, dist []float64, lo, hi int) {
+	d := ix.d
+	if ix.kd != nil {
+		ks := s.(*kdSearch)
+		for r := lo; r < hi; r++ {
+			var dr []float64
+			if dist != nil {
+				dr = dist[r*k : (r+1)*k]
+			}
+			ks.search(q[r*d:(r+1)*d], k, ind[r*k:(r+1)*k], dr)
+		}
+		return
+	}
+	var dr []float64
+	if dist != nil {
+		dr = dist[lo*k : hi*k]
+	}
+	ix.bf.searchTile(s.(*bruteScratch), q[lo*d:hi*d], k, ind[lo*k:hi*k], dr)
+}
+
+// sqDist returns the canonical squared distance between a and b (see Index):
+// the squares are rounded before each addition, which forbids fused
+// multiply-adds, and summed in coordinate order.
+func sqDist(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, v := range a {
+		t := v - b[i]
+		s += float64(t * t)
+	}
+	return s
+}
+
+// nearer reports whether the candidate (s, i) precedes (t, j) in the
+// neighbour order: smaller squared distance, then lower index.
+func nearer(s float64, i int32, t float64, j int32) bool {
+	return s < t || (s == t && i < j)
+}
+
+// kHeap holds the k nearest candidates seen so far as a max-heap in the
+// neighbour order, so that the farthest kept candidate is at the root.
+type kHeap struct {
+	s   []float64
+	idx []int32
+	k   int
+	// ws and wi are the farthest kept candidate once the heap is full and
+	// (+Inf, MaxInt32) before, so that "nearer than (ws, wi)" is the
+	// admission test in both cases.
+	ws float64
+	wi int32
+}
+
+func (h *kHeap) reset(k int) {
+	if cap(h.s) < k {
+		h.s = make([]float64, 0, k)
+		h.idx = make([]int32, 0, k)
+	}
+	h.s = h.s[:0]
+	h.idx = h.idx[:0]
+	h.k = k
+	h.ws = math.Inf(1)
+	h.wi = math.MaxInt32
+}
+
+// push adds (s, i), which must be nearer than (h.ws, h.wi).
+func (h *kHeap) push(s float64, i int32) {
+	if len(h.s) < h.k {
+		h.s = append(h.s, s)
+		h.idx = append(h.idx, i)
+		// Sift up.
+		c := len(h.s) - 1
+		for c > 0 {
+			p := (c - 1) / 2
+			if !nearer(h.s[p], h.idx[p], s, i) {
+				break
+			}
+			h.s[c], h.idx[c] = h.s[p], h.idx[p]
+			c = p
+		}
+		h.s[c], h.idx[c] = s, i
+		if len(h.s) == h.k {
+			h.ws, h.wi = h.s[0], h.idx[0]
+		}
+		return
+	}
+	h.siftDown(0, len(h.s), s, i)
+	h.ws, h.wi = h.s[0], h.idx[0]
+}
+
+// siftDown places (s, i) at position p of the heap h.s[:n] and sifts it down.
+func (h *kHeap) siftDown(p, n int, s float64, i int32) {
+	for {
+		c := 2*p + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && nearer(h.s[c], h.idx[c], h.s[c+1], h.idx[c+1]) {
+			c++
+		}
+		if !nearer(s, i, h.s[c], h.idx[c]) {
+			break
+		}
+		h.s[p], h.idx[p] = h.s[c], h.idx[c]
+		p = c
+	}
+	h.s[p], h.idx[p] = s, i
+}
+
+// drain writes the kept candidates nearest first into ind and, if dist is
+// not nil, their distances sqrt(s) into dist; it empties the heap.
+func (h *kHeap) drain(ind []int, dist []float64) {
+	for n := len(h.s); n > 0; n-- {
+		s, i := h.s[0], h.idx[0]
+		last := n - 1
+		if last > 0 {
+			h.siftDown(0, last, h.s[last], h.idx[last])
+		}
+		ind[last] = int(i)
+		if dist != nil {
+			dist[last] = math.Sqrt(s)
+		}
+	}
+	h.s = h.s[:0]
+	h.idx = h.idx[:0]
+}

@@ -1,0 +1,360 @@
+package learners_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/rolemodels/rolemodels/learners"
+)
+
+// naiveSqDist is the canonical squared distance of learners.Index: rounded
+// squares summed in coordinate order.
+func naiveSqDist(a, b []float64) float64 {
+	var s float64
+	for l := range a {
+		t := a[l] - b[l]
+		s += float64(t * t)
+	}
+	return s
+}
+
+// naiveKNN is the oracle: the first k training indices in the order
+// (squared distance, index), and their distances. It scans the points in
+// index order and keeps a sorted list, so a point that ties the list's k-th
+// squared distance never enters it.
+func naiveKNN(x []float64, d int, q []float64, k int) ([]int, []float64) {
+	n := len(x) / d
+	ind := make([]int, 0, k+1)
+	sq := make([]float64, 0, k+1)
+	for i := 0; i < n; i++ {
+		s := naiveSqDist(q, x[i*d:(i+1)*d])
+		if len(ind) == k && !(s < sq[k-1]) {
+			continue
+		}
+		p := len(ind)
+		ind = append(ind, i)
+		sq = append(sq, s)
+		for ; p > 0 && sq[p-1] > s; p-- {
+			ind[p], sq[p] = ind[p-1], sq[p-1]
+		}
+		ind[p], sq[p] = i, s
+		if len(ind) > k {
+			ind, sq = ind[:k], sq[:k]
+		}
+	}
+	dist := make([]float64, k)
+	for j, s := range sq {
+		dist[j] = math.Sqrt(s)
+	}
+	return ind, dist
+}
+
+// pointKind draws the shape of random data: "grid" puts coordinates on a
+// small integer grid (many duplicates and distance ties), "uniform" draws
+// them from [0,1), "far" puts a small grid far from the origin so that the
+// Gram-matrix estimate of brute force loses all its digits, and "mixed"
+// repeats a few points among uniform ones.
+var pointKind = rapid.SampledFrom([]string{"grid", "uniform", "far", "mixed", "scaled"})
+
+// drawPoints fills n points of dimension d of the given kind from rng.
+func drawPoints(kind string, rng *rand.Rand, n, d int, pool []float64) []float64 {
+	x := make([]float64, n*d)
+	for i := 0; i < n; i++ {
+		row := x[i*d : (i+1)*d]
+		switch kind {
+		case "grid":
+			for l := range row {
+				row[l] = float64(rng.IntN(3))
+			}
+		case "far":
+			for l := range row {
+				row[l] = 1e7 + rng.Float64()
+			}
+		case "mixed":
+			if len(pool) >= d && rng.IntN(2) == 0 {
+				r := rng.IntN(len(pool) / d)
+				copy(row, pool[r*d:(r+1)*d])
+				continue
+			}
+			for l := range row {
+				row[l] = rng.Float64()
+			}
+		case "scaled":
+			// Coordinates of very different magnitudes per point.
+			scale := math.Ldexp(1, rng.IntN(40)-20)
+			for l := range row {
+				row[l] = scale * (rng.Float64() - 0.5)
+			}
+		default:
+			for l := range row {
+				row[l] = rng.Float64()
+			}
+		}
+	}
+	return x
+}
+
+// indexCase is a random index problem.
+type indexCase struct {
+	kind    string
+	d, m, k int
+	x, q    []float64
+}
+
+func drawIndexCase(t *rapid.T, maxM int) indexCase {
+	kind := pointKind.Draw(t, "kind")
+	d := rapid.IntRange(1, 12).Draw(t, "d")
+	m := rapid.IntRange(1, maxM).Draw(t, "m")
+	k := rapid.IntRange(1, m).Draw(t, "k")
+	nq := rapid.IntRange(1, 40).Draw(t, "queries")
+	rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
+	x := drawPoints(kind, rng, m, d, nil)
+	// Half the queries are training points (exact duplicates hit s = 0).
+	q := drawPoints(kind, rng, nq, d, x)
+	for r := 0; r < nq; r += 2 {
+		i := rng.IntN(m)
+		copy(q[r*d:(r+1)*d], x[i*d:(i+1)*d])
+	}
+	return indexCase{kind: kind, d: d, m: m, k: k, x: x, q: q}
+}
+
+// indexBuilders are the index constructors under test; the tiled variants
+// force several query and point tiles on small data.
+var indexBuilders = map[string]func(x []float64, d int) (*learners.Index, error){
+	"auto":   learners.NewIndex,
+	"kdtree": learners.NewKDTree,
+	"brute":  learners.NewBruteForce,
+	"brute-tiles": func(x []float64, d int) (*learners.Index, error) {
+		return learners.NewBruteForceTiles(x, d, 3, 7)
+	},
+}
+
+func TestIndexMatchesOracle(t *testing.T) {
+	for _, name := range []string{"auto", "kdtree", "brute", "brute-tiles"} {
+		build := indexBuilders[name]
+		t.Run(name, rapid.MakeCheck(func(t *rapid.T) {
+			c := drawIndexCase(t, 150)
+			ix, err := build(c.x, c.d)
+			if err != nil {
+				t.Fatalf("build: %v", err)
+			}
+			if ix.Len() != c.m || ix.Dim() != c.d {
+				t.Fatalf("Len, Dim = %d, %d, want %d, %d", ix.Len(), ix.Dim(), c.m, c.d)
+			}
+			nq := len(c.q) / c.d
+			ind := make([]int, nq*c.k)
+			dist := make([]float64, nq*c.k)
+			if err := ix.SearchBatch(c.q, c.k, ind, dist); err != nil {
+				t.Fatalf("SearchBatch: %v", err)
+			}
+			one := make([]int, c.k)
+			oneDist := make([]float64, c.k)
+			for r := 0; r < nq; r++ {
+				qr := c.q[r*c.d : (r+1)*c.d]
+				wantInd, wantDist := naiveKNN(c.x, c.d, qr, c.k)
+				for j := range wantInd {
+					if ind[r*c.k+j] != wantInd[j] || dist[r*c.k+j] != wantDist[j] {
+						t.Fatalf("SearchBatch row %d neighbour %d: got (%d, %v), want (%d, %v)",
+							r, j, ind[r*c.k+j], dist[r*c.k+j], wantInd[j], wantDist[j])
+					}
+				}
+				if err := ix.Search(qr, c.k, one, oneDist); err != nil {
+					t.Fatalf("Search: %v", err)
+				}
+				for j := range wantInd {
+					if one[j] != wantInd[j] || oneDist[j] != wantDist[j] {
+						t.Fatalf("Search row %d neighbour %d: got (%d, %v), want (%d, %v)",
+							r, j, one[j], oneDist[j], wantInd[j], wantDist[j])
+					}
+				}
+			}
+		}))
+	}
+}
+
+// TestIndexLarge crosses the k-d tree's leaf buckets and several tree levels
+// and the default brute-force tiles, with integer-grid ties, at sizes rapid
+// draws too rarely.
+func TestIndexLarge(t *testing.T) {
+	const m, nq = 2000, 60
+	for _, d := range []int{1, 2, 3, 5, 12, 20} {
+		for _, kind := range []string{"grid", "uniform"} {
+			rng := rand.New(rand.NewPCG(uint64(d), 7))
+			x := drawPoints(kind, rng, m, d, nil)
+			q := drawPoints(kind, rng, nq, d, x)
+			for _, k := range []int{1, 7} {
+				wantInd := make([]int, 0, nq*k)
+				wantDist := make([]float64, 0, nq*k)
+				for r := 0; r < nq; r++ {
+					ind, dist := naiveKNN(x, d, q[r*d:(r+1)*d], k)
+					wantInd = append(wantInd, ind...)
+					wantDist = append(wantDist, dist...)
+				}
+				for name, build := range indexBuilders {
+					ix, err := build(x, d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ind := make([]int, nq*k)
+					dist := make([]float64, nq*k)
+					if err := ix.SearchBatch(q, k, ind, dist); err != nil {
+						t.Fatal(err)
+					}
+					for j := range ind {
+						if ind[j] != wantInd[j] || dist[j] != wantDist[j] {
+							t.Fatalf("%s d=%d %s k=%d row %d: got (%d, %v), want (%d, %v)",
+								name, d, kind, k, j/k, ind[j], dist[j], wantInd[j], wantDist[j])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestIndexKind(t *testing.T) {
+	x := make([]float64, 40*learners.KDTreeMaxDim)
+	for i := range x {
+		x[i] = float64(i % 7)
+	}
+	for _, tc := range []struct {
+		build func([]float64, int) (*learners.Index, error)
+		d     int
+		want  string
+	}{
+		{learners.NewIndex, 1, "kdtree"},
+		{learners.NewIndex, learners.KDTreeMaxDim, "kdtree"},
+		{learners.NewIndex, 2 * learners.KDTreeMaxDim, "brute"},
+		{learners.NewKDTree, 2 * learners.KDTreeMaxDim, "kdtree"},
+		{learners.NewBruteForce, 1, "brute"},
+	} {
+		ix, err := tc.build(x, tc.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ix.Kind(); got != tc.want {
+			t.Errorf("d=%d: Kind() = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestIndexErrors(t *testing.T) {
+	good := []float64{0, 0, 1, 1, 2, 2}
+	for _, tc := range []struct {
+		name string
+		x    []float64
+		d    int
+	}{
+		{"empty", nil, 2},
+		{"zero dimension", good, 0},
+		{"negative dimension", good, -1},
+		{"ragged", good[:5], 2},
+		{"NaN", []float64{0, math.NaN()}, 2},
+		{"Inf", []float64{math.Inf(-1), 0}, 2},
+	} {
+		for name, build := range indexBuilders {
+			if _, err := build(tc.x, tc.d); err == nil {
+				t.Errorf("%s: %s: no error", name, tc.name)
+			}
+		}
+	}
+
+	for name, build := range indexBuilders {
+		ix, err := build(good, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			q    []float64
+			k    int
+			ind  []int
+			dist []float64
+		}{
+			{"k=0", []float64{0, 0}, 0, []int{}, []float64{}},
+			{"k<0", []float64{0, 0}, -1, []int{}, nil},
+			{"k>n", []float64{0, 0}, 4, make([]int, 4), nil},
+			{"short query", []float64{0}, 1, make([]int, 1), nil},
+			{"long query", []float64{0, 0, 0}, 1, make([]int, 1), nil},
+			{"NaN query", []float64{math.NaN(), 0}, 1, make([]int, 1), nil},
+			{"Inf query", []float64{0, math.Inf(1)}, 1, make([]int, 1), nil},
+			{"short ind", []float64{0, 0}, 2, make([]int, 1), nil},
+			{"long dist", []float64{0, 0}, 1, make([]int, 1), make([]float64, 2)},
+			{"empty dist", []float64{0, 0}, 1, make([]int, 1), []float64{}},
+		} {
+			if err := ix.Search(tc.q, tc.k, tc.ind, tc.dist); err == nil {
+				t.Errorf("%s Search: %s: no error", name, tc.name)
+			}
+		}
+		for _, tc := range []struct {
+			name string
+			q    []float64
+			k    int
+			ind  []int
+			dist []float64
+		}{
+			{"empty batch", nil, 1, nil, nil},
+			{"ragged batch", []float64{0, 0, 1}, 1, make([]int, 1), nil},
+			{"NaN in batch", []float64{0, 0, 1, math.NaN()}, 1, make([]int, 2), nil},
+			{"k=0", []float64{0, 0}, 0, []int{}, nil},
+			{"k>n", []float64{0, 0}, 4, make([]int, 4), nil},
+			{"short ind", []float64{0, 0, 1, 1}, 2, make([]int, 3), nil},
+			{"long ind", []float64{0, 0, 1, 1}, 1, make([]int, 3), nil},
+			{"short dist", []float64{0, 0, 1, 1}, 1, make([]int, 2), make([]float64, 1)},
+		} {
+			if err := ix.SearchBatch(tc.q, tc.k, tc.ind, tc.dist); err == nil {
+				t.Errorf("%s SearchBatch: %s: no error", name, tc.name)
+			}
+		}
+	}
+}
+
+// TestIndexCopiesData checks that an index does not alias the caller's slice.
+func TestIndexCopiesData(t *testing.T) {
+	for name, build := range indexBuilders {
+		x := []float64{0, 0, 10, 10}
+		ix, err := build(x, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x[0], x[1] = 100, 100
+		ind := make([]int, 1)
+		if err := ix.Search([]float64{1, 1}, 1, ind, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ind[0] != 0 {
+			t.Errorf("%s: nearest to (1,1) = %d after the caller changed x, want 0", name, ind[0])
+		}
+	}
+}
+
+// TestIndexHugeCoordinates checks exactness when squares overflow: the
+// canonical squared distances are +Inf and ties go to the lower index.
+func TestIndexHugeCoordinates(t *testing.T) {
+	x := []float64{1e300, -1e300, 0, 0, -1e300, 1e300, 1e-300, 5e-324}
+	q := []float64{0, 0, 1e300, 1e300}
+	for name, build := range indexBuilders {
+		ix, err := build(x, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := 1; k <= 4; k++ {
+			ind := make([]int, 2*k)
+			dist := make([]float64, 2*k)
+			if err := ix.SearchBatch(q, k, ind, dist); err != nil {
+				t.Fatal(err)
+			}
+			for r := 0; r < 2; r++ {
+				wantInd, wantDist := naiveKNN(x, 2, q[2*r:2*r+2], k)
+				for j := range wantInd {
+					if ind[r*k+j] != wantInd[j] || dist[r*k+j] != wantDist[j] {
+						t.Fatalf("%s k=%d row %d: got (%d, %v), want (%d, %v)", name, k, r, ind[r*k+j], dist[r*k+j], wantInd[j], wantDist[j])
+					}
+				}
+			}
+		}
+	}
+}
