@@ -6,12 +6,23 @@ import (
 )
 
 const (
-	// bruteQueryTile and brutePointTile are the default tile shape of the
-	// brute-force search: the cross terms of bruteQueryTile queries and
-	// brutePointTile points are one matrix product whose result (2 MiB at
-	// the defaults) is reduced before the next tile.
+	// bruteQueryTile and brutePointTile are the tile shape of the
+	// brute-force search: a worker takes bruteQueryTile queries and streams
+	// the points past them brutePointTile at a time, computing each tile's
+	// cross terms with one matrix product and reducing the 64 KiB result
+	// while it is still in cache. A 64-row product stays below gonum's
+	// threshold for spawning goroutines, so the only parallelism is ours
+	// (disjoint query tiles), and its row length of 128 queries keeps the
+	// product's inner loop long. Tiles of 64 to 192 queries and 32 to 2048
+	// points were within noise of each other at d = 10 and 50, except that
+	// larger products paid for gonum's goroutines.
 	bruteQueryTile = 128
 	brutePointTile = 64
+
+	// bruteDotTile is the number of queries below which a tile's product
+	// runs as dot products (query rows against point rows) rather than as
+	// axpy updates along the transposed query tile.
+	bruteDotTile = 16
 
 	// bruteAbsSlack is added to the error bound of the estimated squared
 	// distances to cover gradual underflow in the products.
@@ -23,8 +34,9 @@ type bruteForce struct {
 	d, n int
 	x    []float64 // the points, row-major
 	xn   []float64 // xn[i] = ||x_i||^2, in any summation order
-	// slack is c = 8 (d+4) 2^-53: |e_i - s_i| <= c (||q||^2 + ||x_i||^2)
-	// for the estimate e_i and the canonical squared distance s_i.
+	// slack is c = 8 (d+4) 2^-53, more than twice the bound on
+	// |e_i - s_i| / (||q||^2 + ||x_i||^2) for the estimate e_i and the
+	// canonical squared distance s_i (see searchTile).
 	slack float64
 
 	queryTile, pointTile int
@@ -35,12 +47,13 @@ func newBruteForce(x []float64, d, queryTile, pointTile int) *bruteForce {
 	b := &bruteForce{
 		d:         d,
 		n:         n,
-		x:         append([]float64(nil), x...),
+		x:         make([]float64, len(x)),
 		xn:        make([]float64, n),
 		slack:     8 * float64(d+4) * 0x1p-53,
 		queryTile: queryTile,
 		pointTile: pointTile,
 	}
+	copy(b.x, x)
 	for i := range b.xn {
 		var s float64
 		for _, v := range b.x[i*d : (i+1)*d] {
@@ -73,20 +86,23 @@ func (b *bruteForce) newScratch() *bruteScratch {
 // searchTile finds the k nearest neighbours of each of the at most
 // queryTile rows of q and writes them row-major into ind and dist.
 //
-// For the query q and point x_i let e_i = ||q||^2 + ||x_i||^2 - 2 q.x_i be
-// computed in floating point and s_i the canonical squared distance. Both
-// are within (d+4) 2^-53 (||q||^2 + ||x_i||^2) of the exact squared distance
-// (standard dot-product error bounds), so
+// For the query q and point x_i let S_i be the exact squared distance, e_i
+// = ||q||^2 + ||x_i||^2 - 2 q.x_i as computed (norms and products in any
+// summation order, as any BLAS may use) and s_i the canonical squared
+// distance. With u = 2^-53 and N_i = ||q||^2 + ||x_i||^2, the standard
+// dot-product bounds give, to first order, |e_i - S_i| <= (2d+4) u N_i and
+// |s_i - S_i| <= (d+1) u S_i <= 2(d+1) u N_i, so |e_i - s_i| <= (4d+6) u N_i.
+// The slack c = 8(d+4) u is more than twice that, which also covers the
+// second-order terms and the rounding of
 //
-//	L_i = (1-c) ||q||^2 + (1-c) ||x_i||^2 - 2 q.x_i - bruteAbsSlack <= s_i
+//	L_i = (1-c) ||q||^2 + (1-c) ||x_i||^2 - 2 q.x_i - bruteAbsSlack <= s_i.
 //
-// with c = slack, twice that bound, which also covers the rounding of L_i
-// itself. A point with L_i > s_(k), the current k-th smallest exact squared
-// distance of the query, cannot be among its k nearest and is skipped;
-// every other point is offered to the exact selection with s_i. Points are
-// scanned in index order, so a later point that ties s_(k) never displaces
-// the current k-th. A NaN or infinite estimate fails the skip test and falls
-// through to the exact path.
+// A point with L_i > s_(k), the current k-th smallest exact squared distance
+// of the query, cannot be among its k nearest and is skipped; every other
+// point is offered to the exact selection with s_i. Points are scanned in
+// index order, so a later point that ties s_(k) never displaces the current
+// k-th. A NaN or infinite estimate fails the skip test and falls through to
+// the exact path.
 func (b *bruteForce) searchTile(s *bruteScratch, q []float64, k int, ind []int, dist []float64) {
 	d := b.d
 	nq := len(q) / d
@@ -110,10 +126,15 @@ func (b *bruteForce) searchTile(s *bruteScratch, q []float64, k int, ind []int, 
 		np := min(b.pointTile, b.n-j0)
 		xt := b.x[j0*d : (j0+np)*d]
 		cross := s.cross[:np*nq]
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, -2,
-			blas64.General{Rows: np, Cols: d, Stride: d, Data: xt},
-			blas64.General{Rows: d, Cols: nq, Stride: nq, Data: qt},
-			0, blas64.General{Rows: np, Cols: nq, Stride: nq, Data: cross})
+		a := blas64.General{Rows: np, Cols: d, Stride: d, Data: xt}
+		c := blas64.General{Rows: np, Cols: nq, Stride: nq, Data: cross}
+		if nq < bruteDotTile {
+			// Few queries: one dot product per pair beats axpy updates
+			// of rows only nq long.
+			blas64.Gemm(blas.NoTrans, blas.Trans, -2, a, blas64.General{Rows: nq, Cols: d, Stride: d, Data: q}, 0, c)
+		} else {
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, -2, a, blas64.General{Rows: d, Cols: nq, Stride: nq, Data: qt}, 0, c)
+		}
 		for jj := 0; jj < np; jj++ {
 			row := cross[jj*nq : (jj+1)*nq]
 			row = row[:len(low)]

@@ -38,7 +38,7 @@ func fuzzValue(b byte) float64 {
 //	byte 1: K (signed)
 //	byte 2: number of classes (signed)
 //	byte 3: number of points n in [0, 31]
-//	then n*D feature bytes, n label bytes (signed), and the rest query bytes.
+//	then n*D feature bytes, n label bytes (signed), and up to 128 query bytes.
 //
 // Missing bytes read as zero, so every input decodes.
 type fuzzInput struct {
@@ -48,6 +48,8 @@ type fuzzInput struct {
 	query   []float64
 	seed    uint64
 }
+
+const maxFuzzQuery = 128
 
 func decodeFuzz(data []byte) fuzzInput {
 	at := func(i int) byte {
@@ -78,8 +80,9 @@ func decodeFuzz(data []byte) fuzzInput {
 		y[i] = int(int8(at(pos)))
 		pos++
 	}
+	// At most maxFuzzQuery query values keep every execution cheap.
 	var q []float64
-	for ; pos < len(data); pos++ {
+	for ; pos < len(data) && len(q) < maxFuzzQuery; pos++ {
 		q = append(q, fuzzValue(data[pos]))
 	}
 	in.train = learners.Dataset{X: x, D: d, Y: y, K: classes}
@@ -90,7 +93,7 @@ func decodeFuzz(data []byte) fuzzInput {
 	return in
 }
 
-func finite(x []float64) bool {
+func fuzzFinite(x []float64) bool {
 	for _, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return false
@@ -135,9 +138,9 @@ func FuzzKNN(f *testing.F) {
 		q1 := in.query[:min(len(in.query), d)]
 		c, err := h.Predict(q1, rng)
 		switch {
-		case err != nil && len(q1) == d && finite(q1):
+		case err != nil && len(q1) == d && fuzzFinite(q1):
 			t.Fatalf("Predict on a valid query: %v", err)
-		case err == nil && (len(q1) != d || !finite(q1)):
+		case err == nil && (len(q1) != d || !fuzzFinite(q1)):
 			t.Fatalf("Predict on an invalid query %v: no error", q1)
 		case err == nil && !isLabel(c):
 			t.Fatalf("Predict = %d, not a training label", c)
@@ -146,7 +149,7 @@ func FuzzKNN(f *testing.F) {
 		rows := len(in.query) / d
 		dst := make([]int, rows)
 		err = h.PredictBatch(in.query, dst, rand.New(rand.NewPCG(in.seed, 2)))
-		validBatch := rows > 0 && len(in.query)%d == 0 && finite(in.query)
+		validBatch := rows > 0 && len(in.query)%d == 0 && fuzzFinite(in.query)
 		if (err == nil) != validBatch {
 			t.Fatalf("PredictBatch error %v, but batch valid = %v", err, validBatch)
 		}

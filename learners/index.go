@@ -1,7 +1,6 @@
 package learners
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -12,24 +11,26 @@ import (
 // KDTreeMaxDim is the largest dimension for which NewIndex builds a k-d tree;
 // above it NewIndex builds a tiled brute-force index.
 //
-// The crossover was measured with BenchmarkIndexCrossover-style runs
-// (m = 20000 uniform training points, 5000 uniform queries, k = 1 and 5,
-// 2 cores): the k-d tree is about 400x faster than brute force at d = 2,
-// about 5x at d = 8 and 1.5x at d = 12, and the two meet between d = 14 and
-// d = 16 (see bench/nearest_test.go and the package notes). Clustered or
-// low intrinsic-dimension data favour the tree further, so the switch sits
-// at the low end of the measured crossover.
+// The crossover was measured on m = 20000 points uniform on [0,1]^d with
+// k = 1 and 5 on one goroutine (BenchmarkNearestCrossover in package bench
+// repeats it for k = 1): the k-d tree is about 10x faster than brute force
+// at d = 8 and 1.3-2x at d = 12, the two are even at d = 14, and brute force
+// is 2-3x faster at d = 16 and 20. Uniform data is the worst case for the tree (clustered or
+// low intrinsic-dimension data favour it), and the tree's advantage grows
+// with m at fixed d.
 const KDTreeMaxDim = 12
 
 // Index is an exact nearest-neighbour index over a fixed set of points in R^d
 // under the Euclidean distance.
 //
 // An Index keeps its own copy of the training points (NewIndex and the other
-// constructors never retain or modify the caller's slice): the k-d tree
-// stores the points reordered into leaf buckets plus a 32-bit index per point
-// and a few words per leaf, the brute-force index stores the points and their
-// squared norms, so an Index takes at most about 1.5 times (k-d tree) or
-// 1 + 1/d times (brute force) the memory of the training data.
+// constructors never retain or modify the caller's slice). The k-d tree
+// stores the points reordered into leaf buckets, a 32-bit training index per
+// point and 16 bytes per node, at most 8d + 8.5 bytes per point for d >= 2
+// and 14.3 bytes per point for d = 1; the brute-force index stores the points
+// and their squared norms, 8d + 8 bytes per point. Either way an Index takes
+// at most twice the memory of the training data (8d bytes per point), and
+// at most 1 + 1.07/d times it for d >= 2.
 //
 // Distances are defined exactly as a naive double loop computes them: the
 // squared distance between q and the training point x_i is
@@ -68,10 +69,18 @@ func NewIndex(x []float64, d int) (*Index, error) {
 
 // NewKDTree returns an exact nearest-neighbour index over the points stored
 // row-major in x, organised as a k-d tree: a balanced binary tree of fixed
-// depth whose leaves hold buckets of at most kdLeafSize points, each internal
-// node splitting its points at the median of the coordinate with the widest
-// spread (the lowest such coordinate on ties). Construction is deterministic
-// and uses no random numbers; it takes O(n log n) time for fixed d.
+// depth whose leaves hold buckets of at most 16 points (32 for d = 1), each
+// internal node splitting its points at the median of the coordinate with
+// the widest spread (estimated from at most 256 evenly spaced points of the
+// node, the lowest coordinate on ties). Construction is deterministic and
+// uses no random numbers; it takes O(n log n) time for fixed d.
+//
+// A search descends to the query's leaf, then backtracks into a far subtree
+// only if the lower bound on its squared distances (the sum of the squared
+// distances to the splitting planes crossed, taken in coordinate order so
+// that the bound holds exactly in floating point) is at most the current
+// k-th nearest squared distance, with equality pruned only when every
+// training index below is higher than the current k-th one.
 //
 // NewKDTree copies x and returns the errors of NewIndex.
 func NewKDTree(x []float64, d int) (*Index, error) {
@@ -86,13 +95,14 @@ func NewKDTree(x []float64, d int) (*Index, error) {
 // stored row-major in x that compares every query with every point. Queries
 // are processed in tiles: for a tile of queries and a tile of points the
 // cross terms q.x_i come from one matrix product (gonum's blas64.Gemm), giving
-// the estimate e_i = ||q||^2 + ||x_i||^2 - 2 q.x_i of the squared distance.
-// Its rounding error is at most c (||q||^2 + ||x_i||^2) with
-// c = 8 (d+4) 2^-53 (twice the textbook bound), so a point is discarded only
-// when e_i - c (||q||^2 + ||x_i||^2) exceeds the current k-th smallest exact
-// squared distance; every other point has its squared distance recomputed
+// the estimate e_i = ||q||^2 + ||x_i||^2 - 2 q.x_i of the squared distance
+// (clamping it at 0 would change nothing below). It differs from the exact
+// squared distance s_i by at most (4d+6) 2^-53 (||q||^2 + ||x_i||^2) to
+// first order, so with c = 8 (d+4) 2^-53, more than twice that, a point is
+// discarded only when e_i - c (||q||^2 + ||x_i||^2) exceeds the current k-th
+// smallest exact squared distance; every other point has s_i recomputed
 // exactly and is selected exactly. The result is therefore identical to a
-// naive double loop.
+// naive double loop, however the matrix product rounds.
 //
 // NewBruteForce copies x and returns the errors of NewIndex.
 func NewBruteForce(x []float64, d int) (*Index, error) {
@@ -190,9 +200,6 @@ func checkOutputs(rows, k int, ind []int, dist []float64) error {
 	}
 	return nil
 }
-
-// errInternal reports a broken invariant; it is never expected.
-var errInternal = errors.New("learners: internal error in the neighbour index")
 
 // searchRows searches the validated rows of q, in parallel when it pays.
 func (ix *Index) searchRows(q []float64, k int, ind []int, dist []float64) {

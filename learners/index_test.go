@@ -104,11 +104,23 @@ type indexCase struct {
 	x, q    []float64
 }
 
+// drawIndexCase draws a problem whose size comes from one of three tiers,
+// so that single-leaf, few-level and deeper k-d trees and several
+// brute-force tiles all occur, and whose k is 1, small, or m.
 func drawIndexCase(t *rapid.T, maxM int) indexCase {
 	kind := pointKind.Draw(t, "kind")
 	d := rapid.IntRange(1, 12).Draw(t, "d")
-	m := rapid.IntRange(1, maxM).Draw(t, "m")
-	k := rapid.IntRange(1, m).Draw(t, "k")
+	tier := rapid.IntRange(0, 2).Draw(t, "tier")
+	m := rapid.IntRange([]int{1, 17, maxM / 4}[tier], []int{16, maxM / 4, maxM}[tier]).Draw(t, "m")
+	var k int
+	switch rapid.IntRange(0, 2).Draw(t, "kMode") {
+	case 0:
+		k = 1
+	case 1:
+		k = rapid.IntRange(1, min(m, 30)).Draw(t, "k")
+	default:
+		k = m
+	}
 	nq := rapid.IntRange(1, 40).Draw(t, "queries")
 	rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(t, "seed"), 1))
 	x := drawPoints(kind, rng, m, d, nil)
@@ -122,7 +134,8 @@ func drawIndexCase(t *rapid.T, maxM int) indexCase {
 }
 
 // indexBuilders are the index constructors under test; the tiled variants
-// force several query and point tiles on small data.
+// force several query and point tiles on small data, and both forms of the
+// brute-force product.
 var indexBuilders = map[string]func(x []float64, d int) (*learners.Index, error){
 	"auto":   learners.NewIndex,
 	"kdtree": learners.NewKDTree,
@@ -130,13 +143,17 @@ var indexBuilders = map[string]func(x []float64, d int) (*learners.Index, error)
 	"brute-tiles": func(x []float64, d int) (*learners.Index, error) {
 		return learners.NewBruteForceTiles(x, d, 3, 7)
 	},
+	// Query tiles of at least 16 take the transposed (axpy) product.
+	"brute-wide-tiles": func(x []float64, d int) (*learners.Index, error) {
+		return learners.NewBruteForceTiles(x, d, 17, 5)
+	},
 }
 
 func TestIndexMatchesOracle(t *testing.T) {
-	for _, name := range []string{"auto", "kdtree", "brute", "brute-tiles"} {
+	for _, name := range []string{"auto", "kdtree", "brute", "brute-tiles", "brute-wide-tiles"} {
 		build := indexBuilders[name]
 		t.Run(name, rapid.MakeCheck(func(t *rapid.T) {
-			c := drawIndexCase(t, 150)
+			c := drawIndexCase(t, 400)
 			ix, err := build(c.x, c.d)
 			if err != nil {
 				t.Fatalf("build: %v", err)
@@ -175,12 +192,17 @@ func TestIndexMatchesOracle(t *testing.T) {
 	}
 }
 
-// TestIndexLarge crosses the k-d tree's leaf buckets and several tree levels
-// and the default brute-force tiles, with integer-grid ties, at sizes rapid
-// draws too rarely.
+// TestIndexLarge crosses the k-d tree's leaf buckets and many tree levels,
+// its concurrent construction, and the default brute-force tiles, with
+// integer-grid ties, at sizes rapid draws too rarely.
 func TestIndexLarge(t *testing.T) {
-	const m, nq = 2000, 60
+	const nq = 60
 	for _, d := range []int{1, 2, 3, 5, 12, 20} {
+		// At d = 2 the tree is large enough to be built concurrently.
+		m := 2000
+		if d == 2 {
+			m = 9000
+		}
 		for _, kind := range []string{"grid", "uniform"} {
 			rng := rand.New(rand.NewPCG(uint64(d), 7))
 			x := drawPoints(kind, rng, m, d, nil)
@@ -353,6 +375,25 @@ func TestIndexHugeCoordinates(t *testing.T) {
 					if ind[r*k+j] != wantInd[j] || dist[r*k+j] != wantDist[j] {
 						t.Fatalf("%s k=%d row %d: got (%d, %v), want (%d, %v)", name, k, r, ind[r*k+j], dist[r*k+j], wantInd[j], wantDist[j])
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestIndexMemory checks that an index retains at most twice the memory of
+// its training data (8 bytes per coordinate) plus 64 bytes.
+func TestIndexMemory(t *testing.T) {
+	for _, d := range []int{1, 2, 3, 8, 12, 20} {
+		for _, n := range []int{1, 15, 16, 17, 33, 1000, 4097} {
+			x := make([]float64, n*d)
+			for name, build := range indexBuilders {
+				ix, err := build(x, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, limit := ix.Bytes(), 2*8*len(x)+64; got > limit {
+					t.Errorf("%s d=%d n=%d: %d bytes, more than twice the data (%d)", name, d, n, got, limit)
 				}
 			}
 		}

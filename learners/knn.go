@@ -108,7 +108,16 @@ func (nb *neighbours) getScratch() *knnScratch {
 	if s, ok := nb.pool.Get().(*knnScratch); ok {
 		return s
 	}
-	return &knnScratch{count: make([]int, nb.votes)}
+	return &knnScratch{}
+}
+
+// voteScratch is getScratch with a zeroed vote table.
+func (nb *neighbours) voteScratch() *knnScratch {
+	s := nb.getScratch()
+	if s.count == nil {
+		s.count = make([]int, nb.votes)
+	}
+	return s
 }
 
 // chunkRows is the number of rows PredictBatch searches at a time.
@@ -196,17 +205,18 @@ func (c *KNNClassifier) Index() *Index { return c.nb.index }
 // x, ties between classes to the lowest class; rng is ignored and may be nil.
 // It returns an error if x has the wrong length or a NaN or infinite entry.
 func (c *KNNClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
-	s := c.nb.getScratch()
+	s := c.nb.voteScratch()
 	defer c.nb.pool.Put(s)
 	return c.nb.single(s, x, func(ind []int) int { return c.nb.vote(ind, s.count) })
 }
 
 // PredictBatch writes the prediction for each row of the row-major matrix x
 // into dst, searching the rows with Index.SearchBatch's parallel search;
-// rng is ignored and may be nil. It returns the errors of checkBatch: ragged
-// or empty x, len(dst) != len(x)/Dim(), or a NaN or infinite entry.
+// rng is ignored and may be nil. It does not allocate per row. It returns an
+// error if x is empty or ragged, len(dst) != len(x)/Dim(), or x has a NaN or
+// infinite entry.
 func (c *KNNClassifier) PredictBatch(x []float64, dst []int, rng *rand.Rand) error {
-	s := c.nb.getScratch()
+	s := c.nb.voteScratch()
 	defer c.nb.pool.Put(s)
 	return c.nb.batch(s, x, dst, func(ind []int) int { return c.nb.vote(ind, s.count) })
 }
@@ -232,9 +242,9 @@ func (c *RandomNeighbourClassifier) K() int { return c.nb.k }
 func (c *RandomNeighbourClassifier) Index() *Index { return c.nb.index }
 
 // Predict returns the label of the J-th nearest training point to x, where
-// J - 1 = rng.IntN(K) (one draw per call, also when K = 1). It returns
-// errNilRNG if rng is nil, and an error if x has the wrong length or a NaN or
-// infinite entry.
+// J - 1 = rng.IntN(K) (one draw per call, also when K = 1). It returns an
+// error if rng is nil, or if x has the wrong length or a NaN or infinite
+// entry.
 func (c *RandomNeighbourClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
 	if rng == nil {
 		return 0, errNilRNG
@@ -247,7 +257,7 @@ func (c *RandomNeighbourClassifier) Predict(x []float64, rng *rand.Rand) (int, e
 // PredictBatch writes Predict(row, rng) for each row of the row-major matrix
 // x into dst, drawing from rng row by row in order, so the result equals the
 // sequence of single predictions. The neighbour searches run in parallel as
-// in Index.SearchBatch; the draws do not. It returns errNilRNG if rng is nil
+// in Index.SearchBatch; the draws do not. It returns an error if rng is nil
 // and the errors of KNNClassifier.PredictBatch.
 func (c *RandomNeighbourClassifier) PredictBatch(x []float64, dst []int, rng *rand.Rand) error {
 	if rng == nil {

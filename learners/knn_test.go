@@ -40,9 +40,9 @@ func drawKNNCase(t *rapid.T, kind string, maxM int) knnCase {
 	return knnCase{train: learners.Dataset{X: x, D: d, Y: y, K: classes}, q: q, seed: seed}
 }
 
-// majority returns the most frequent label of the points ind, the lowest
+// knnMajority returns the most frequent label of the points ind, the lowest
 // label on ties.
-func majority(y []int, ind []int, classes int) int {
+func knnMajority(y []int, ind []int, classes int) int {
 	count := make([]int, classes)
 	for _, i := range ind {
 		count[y[i]]++
@@ -56,7 +56,7 @@ func majority(y []int, ind []int, classes int) int {
 	return best
 }
 
-func fit(t *rapid.T, l learners.Learner, train learners.Dataset) learners.Classifier {
+func knnFit(t *rapid.T, l learners.Learner, train learners.Dataset) learners.Classifier {
 	c, err := l.Fit(train)
 	if err != nil {
 		t.Fatalf("Fit: %v", err)
@@ -72,7 +72,7 @@ func TestKNNMatchesOracleVote(t *testing.T) {
 		c := drawKNNCase(t, pointKind.Draw(t, "kind"), 60)
 		m, d := c.train.Len(), c.train.D
 		k := rapid.IntRange(1, m).Draw(t, "K")
-		h := fit(t, learners.KNN{K: k}, c.train)
+		h := knnFit(t, learners.KNN{K: k}, c.train)
 		nq := len(c.q) / d
 		batch := make([]int, nq)
 		if err := h.PredictBatch(c.q, batch, nil); err != nil {
@@ -81,7 +81,7 @@ func TestKNNMatchesOracleVote(t *testing.T) {
 		for r := 0; r < nq; r++ {
 			qr := c.q[r*d : (r+1)*d]
 			ind, _ := naiveKNN(c.train.X, d, qr, k)
-			want := majority(c.train.Y, ind, c.train.K)
+			want := knnMajority(c.train.Y, ind, c.train.K)
 			got, err := h.Predict(qr, nil)
 			if err != nil {
 				t.Fatalf("Predict: %v", err)
@@ -102,7 +102,7 @@ func TestKNNOneNNInterpolates(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		c := drawKNNCase(t, pointKind.Draw(t, "kind"), 80)
 		x, d, y := c.train.X, c.train.D, c.train.Y
-		h := fit(t, learners.KNN{K: 1}, c.train)
+		h := knnFit(t, learners.KNN{K: 1}, c.train)
 		got := make([]int, len(y))
 		if err := h.PredictBatch(x, got, nil); err != nil {
 			t.Fatalf("PredictBatch: %v", err)
@@ -132,8 +132,8 @@ func TestKNNAllNeighboursIsMajority(t *testing.T) {
 		for i := range all {
 			all[i] = i
 		}
-		want := majority(c.train.Y, all, c.train.K)
-		h := fit(t, learners.KNN{K: m}, c.train)
+		want := knnMajority(c.train.Y, all, c.train.K)
+		h := knnFit(t, learners.KNN{K: m}, c.train)
 		got := make([]int, len(c.q)/c.train.D)
 		if err := h.PredictBatch(c.q, got, nil); err != nil {
 			t.Fatalf("PredictBatch: %v", err)
@@ -176,7 +176,7 @@ func TestKNNOrderIndependent(t *testing.T) {
 			pt.Y[i] = tr.Y[p]
 		}
 		for _, l := range []learners.Learner{learners.KNN{K: k}, learners.RandomNeighbour{K: k}} {
-			h, hp := fit(t, l, tr), fit(t, l, pt)
+			h, hp := knnFit(t, l, tr), knnFit(t, l, pt)
 			for r := 0; r < len(c.q)/d; r++ {
 				qr := c.q[r*d : (r+1)*d]
 				if hasDistanceTie(tr.X, d, qr) {
@@ -207,7 +207,7 @@ func TestRandomNeighbourDraws(t *testing.T) {
 		c := drawKNNCase(t, pointKind.Draw(t, "kind"), 60)
 		m, d := c.train.Len(), c.train.D
 		k := rapid.IntRange(1, m).Draw(t, "K")
-		h := fit(t, learners.RandomNeighbour{K: k}, c.train)
+		h := knnFit(t, learners.RandomNeighbour{K: k}, c.train)
 		nq := len(c.q) / d
 
 		batch := make([]int, nq)
