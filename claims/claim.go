@@ -1,0 +1,232 @@
+package claims
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// Kind says how a claim turns a theorem into a test.
+type Kind int
+
+const (
+	// Exact claims hold with no statistical slack beyond float rounding.
+	Exact Kind = iota
+	// FiniteBound claims are finite-sample inequalities that hold with
+	// probability at least 1 - delta over the training labels.
+	FiniteBound
+	// Trend claims are asymptotic statements checked as a calibrated
+	// comparison across sizes.
+	Trend
+)
+
+// String returns "exact", "finite bound" or "calibrated trend".
+func (k Kind) String() string {
+	switch k {
+	case Exact:
+		return "exact"
+	case FiniteBound:
+		return "finite bound"
+	case Trend:
+		return "calibrated trend"
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Claim is one claim of the paper or of the classical literature, with the
+// property that checks it and the falsifiers that the property must reject.
+type Claim struct {
+	ID        string // S1..S5, L1..L6, D1..D5
+	Title     string
+	Source    string // where it is stated: the paper's section or the classical result
+	Statement string // the inequality, in plain text
+	Kind      Kind
+
+	// Checks is the number of rapid checks run when the user did not set
+	// -rapid.checks (or RAPID_CHECKS); it must be at least 5 so that
+	// -short, which divides by 5, still runs one.
+	Checks int
+	// Assertions is the number of probabilistic assertions one check makes;
+	// the claim's false-alarm budget is split over Checks x Assertions.
+	Assertions int
+	// Property checks the claim on one drawn case. It must call c.Fatalf
+	// (one call site per assertion) when the claim is violated, and
+	// c.Unresolved before any assertion when the case cannot resolve it.
+	Property func(c *Check)
+	// Falsifiers are learners or distributions for which the claim is
+	// false; each must be rejected by the claim's check.
+	Falsifiers []Falsifier
+}
+
+// Falsifier is a case for which a claim is false, with the check that the
+// claim's test rejects it.
+type Falsifier struct {
+	Name       string // e.g. "knn-majority-k=15"
+	Checks     int    // as Claim.Checks
+	Assertions int    // as Claim.Assertions
+	// Property must call c.Fatalf when the claim's test fails to reject the
+	// falsifier, and c.Unresolved when the drawn case is too small for the
+	// rejection to have probability at least 1 - c.Delta.
+	Property func(c *Check)
+}
+
+// Check is the context of one rapid check of a claim or a falsifier.
+type Check struct {
+	*rapid.T
+	// Delta is the false-alarm probability this check may spend on each of
+	// its assertions (see budget.go).
+	Delta float64
+	rec   *Record
+}
+
+// Margin records bound - measured for one assertion, in the claim's units;
+// the report shows the smallest margin observed.
+func (c *Check) Margin(m float64) {
+	if c.rec != nil && m < c.rec.WorstMargin {
+		c.rec.WorstMargin = m
+	}
+}
+
+// Unresolved marks the drawn case as too small to resolve the claim and
+// skips it. It must be called before any assertion of the check.
+func (c *Check) Unresolved(format string, args ...any) {
+	if c.rec != nil {
+		c.rec.Unresolved++
+	}
+	c.Skipf("unresolved: "+format, args...)
+}
+
+// Rand draws a seed with rapid and returns a PCG stream on it, so bulk data
+// is cheap to generate and replays from rapid's seed or fail file. The
+// stream also depends on the label: rapid often draws equal small seeds, and
+// two calls with different labels must still give independent streams.
+func (c *Check) Rand(label string) *rand.Rand {
+	seed := rapid.Uint64().Draw(c.T, label)
+	h := fnv.New64a()
+	h.Write([]byte(label))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// Record summarises the checks of one claim or falsifier.
+type Record struct {
+	Drawn       int     // property invocations (cases drawn)
+	Unresolved  int     // cases skipped as too small to resolve
+	WorstMargin float64 // smallest bound - measured over resolved cases
+}
+
+// Resolved returns the number of drawn cases that were resolved.
+func (r Record) Resolved() int { return r.Drawn - r.Unresolved }
+
+// minResolvedFraction is the share of drawn cases that must resolve: a claim
+// whose generator mostly draws cases too small to say anything checks nothing.
+const minResolvedFraction = 0.9
+
+var (
+	registryMu sync.Mutex
+	registry   []Claim
+)
+
+// register adds a claim to the registry; each claim file calls it from init.
+// It panics on a duplicate ID or a malformed claim (programmer error).
+func register(c Claim) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if c.ID == "" || c.Property == nil || c.Checks < 5 || c.Assertions < 1 {
+		panic(fmt.Sprintf("claims: malformed claim %q", c.ID))
+	}
+	for _, f := range c.Falsifiers {
+		if f.Name == "" || f.Property == nil || f.Checks < 5 || f.Assertions < 1 {
+			panic(fmt.Sprintf("claims: malformed falsifier %q of claim %s", f.Name, c.ID))
+		}
+	}
+	for _, o := range registry {
+		if o.ID == c.ID {
+			panic("claims: duplicate claim " + c.ID)
+		}
+	}
+	registry = append(registry, c)
+}
+
+// All returns every registered claim, ordered S, L, D, then by number.
+func All() []Claim {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	out := append([]Claim(nil), registry...)
+	sort.Slice(out, func(i, j int) bool { return claimOrder(out[i].ID) < claimOrder(out[j].ID) })
+	return out
+}
+
+// Lookup returns the claim with the given ID.
+func Lookup(id string) (Claim, bool) {
+	for _, c := range All() {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Claim{}, false
+}
+
+func claimOrder(id string) int {
+	group := 3
+	if len(id) > 0 {
+		switch id[0] {
+		case 'S':
+			group = 0
+		case 'L':
+			group = 1
+		case 'D':
+			group = 2
+		}
+	}
+	n, _ := strconv.Atoi(id[min(1, len(id)):])
+	return group*1000 + n
+}
+
+// Run checks the claim with rapid.Check at its share of the false-alarm
+// budget and fails t if fewer than 90% of the drawn cases resolve.
+func (c Claim) Run(t *testing.T) Record {
+	t.Helper()
+	n := checksFor(c.Checks)
+	delta := claimDelta(n, c.Assertions)
+	return runProperty(t, n, delta, c.Property)
+}
+
+// RunFalsifier checks that the claim's test rejects falsifier f, with f's
+// share of the falsifier budget.
+func (c Claim) RunFalsifier(t *testing.T, f Falsifier) Record {
+	t.Helper()
+	n := checksFor(f.Checks)
+	delta := falsifierDelta(n, f.Assertions)
+	return runProperty(t, n, delta, f.Property)
+}
+
+var checksFlagMu sync.Mutex
+
+func runProperty(t *testing.T, checks int, delta float64, prop func(*Check)) Record {
+	t.Helper()
+	rec := Record{WorstMargin: math.Inf(1)}
+	func() {
+		// rapid ends a failed check with t.FailNow, which unwinds through
+		// here: the deferred calls keep the flag lock from leaking into the
+		// next claim.
+		checksFlagMu.Lock()
+		defer checksFlagMu.Unlock()
+		defer setRapidChecks(checks)()
+		rapid.Check(t, func(rt *rapid.T) {
+			rec.Drawn++
+			prop(&Check{T: rt, Delta: delta, rec: &rec})
+		})
+	}()
+	if !t.Failed() && rec.Drawn > 0 && float64(rec.Resolved()) < minResolvedFraction*float64(rec.Drawn) {
+		t.Fatalf("only %d of %d drawn cases resolved the claim (want at least %.0f%%)", rec.Resolved(), rec.Drawn, 100*minResolvedFraction)
+	}
+	t.Logf("%d cases drawn, %d resolved, worst margin %.4g, delta per assertion %.3g", rec.Drawn, rec.Resolved(), rec.WorstMargin, delta)
+	return rec
+}

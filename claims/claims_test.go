@@ -1,0 +1,51 @@
+package claims_test
+
+import (
+	"testing"
+
+	"github.com/rolemodels/rolemodels/claims"
+)
+
+// TestClaims checks every registered claim with rapid, each as its own
+// subtest: go test ./claims -run 'TestClaims/L1' -v runs one.
+func TestClaims(t *testing.T) {
+	for _, c := range claims.All() {
+		t.Run(c.ID, func(t *testing.T) { c.Run(t) })
+	}
+}
+
+// TestFalsifiers checks that every claim's test rejects each of its
+// falsifiers: go test ./claims -run 'TestFalsifiers/L1' -v runs L1's.
+func TestFalsifiers(t *testing.T) {
+	for _, c := range claims.All() {
+		for _, f := range c.Falsifiers {
+			t.Run(c.ID+"/"+f.Name, func(t *testing.T) { c.RunFalsifier(t, f) })
+		}
+	}
+}
+
+// TestRegistry checks that every claim of CLAIMS.md is registered, complete,
+// and has at least one falsifier.
+func TestRegistry(t *testing.T) {
+	want := []string{"S1", "S2", "S3", "S4", "S5", "L1", "L2", "L3", "L4", "L5", "L6", "D1", "D2", "D3", "D4", "D5"}
+	all := claims.All()
+	if len(all) != len(want) {
+		t.Errorf("%d claims registered, want %d", len(all), len(want))
+	}
+	for i, id := range want {
+		c, ok := claims.Lookup(id)
+		if !ok {
+			t.Errorf("claim %s is not registered", id)
+			continue
+		}
+		if i < len(all) && all[i].ID != id {
+			t.Errorf("claim %d is %s, want %s (order S, L, D)", i, all[i].ID, id)
+		}
+		if c.Title == "" || c.Source == "" || c.Statement == "" {
+			t.Errorf("claim %s lacks a title, source or statement", id)
+		}
+		if len(c.Falsifiers) == 0 {
+			t.Errorf("claim %s has no falsifier", id)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package claims
+
+import (
+	"fmt"
+	"math"
+
+	"pgregory.net/rapid"
+
+	"github.com/rolemodels/rolemodels/gen"
+)
+
+// claimD1 is claim D1: distillation from independent samplers. Each of n
+// unlabeled points x_j gets its label from its own 1-NN teacher (the nearest
+// of m fresh labeled points, learners.LabelIndependentNN), so the pairs are
+// i.i.d. from D~, and the student is the ERM histogram on the grid's J cells
+// (H = all k^J labelings, which holds the Bayes classifier of a Grid). Then,
+// with probability at least 1 - delta,
+//
+//	L(student) <= min_H L + 2 TV(D~, D) + 2 sqrt((J ln k + ln(4/delta)) / (2n)),
+//	TV(D~, D) <= T <= A^ + EmpiricalBernstein(n, s^2, 1, delta/2),
+//
+// A^ = (1/n) sum_j TV(eta(x_j), eta(X_j)) on the teachers' own neighbours X_j
+// (i.i.d. terms in [0, 1] with mean T, which bounds TV(D~, D) by convexity),
+// min_H L = R* exactly and L(student) exact (gridTable). delta = c.Delta,
+// split in halves between the TV limit and the estimation term.
+var claimD1 = Claim{
+	ID:     "D1",
+	Title:  "Distillation from independent samplers approaches the best classifier in the student's class",
+	Source: "Kaplun, Malach, Nakkiran, Shalev-Shwartz 2022, abstract claim (2) and Section 4 (distillation from samplers)",
+	Statement: "Label each of n points with its own 1-NN teacher on m fresh points and fit the ERM histogram on J cells: " +
+		"L(student) <= min_H L + 2 TV + 2 sqrt((J ln k + ln(4/delta))/(2n)), TV <= A^ (teachers' own neighbours) + empirical Bernstein radius.",
+	Kind:       FiniteBound,
+	Checks:     d1Checks,
+	Assertions: d1Assertions,
+	Property:   propertyD1,
+	Falsifiers: []Falsifier{{
+		Name: "biased-sampler", Checks: 5, Assertions: 1, Property: falsifierD1Biased,
+	}},
+}
+
+func init() { register(claimD1) }
+
+const d1Checks, d1Assertions = 5, 1
+
+// d1Delta is the delta of claim D1's check; its falsifier runs the same
+// check at the same delta.
+func d1Delta() float64 { return claimDelta(checksFor(d1Checks), d1Assertions) }
+
+// d1Spec: random grids (Dirichlet cells, every noise level) with d <= 3,
+// k <= 3 and at most 4 cells per axis.
+var d1Spec = gen.Spec{MaxDim: 3, MaxClasses: 3, MaxResolution: 4}
+
+func propertyD1(c *Check) {
+	g := drawGrid(c, d1Spec)
+	n := rapid.SampledFrom([]int{20000, 50000}).Draw(c.T, "n")
+	m := rapid.SampledFrom([]int{50, 100}).Draw(c.T, "m")
+	tab := newGridTable(g)
+	run, err := runIndependent(tab, tab.source(0), n, m, rapid.Uint64().Draw(c.T, "seed"))
+	if err != nil {
+		c.Fatalf("D1: %v: %v", g, err)
+	}
+	v := run.d1(c.Delta)
+	c.Margin(v.margin())
+	if v.student > v.bound() {
+		c.Fatalf("D1: %v, n = %d, m = %d: %v (A^ = %.5f)", g, n, m, v, run.tvMean)
+	}
+}
+
+// falsifierD1Biased: teachers that are 1-NN samplers of a biased posterior,
+// eta'_1 = eta_1 + s (s in {0.15, 0.3}), measured against the true eta. The
+// grid is binary with eta_1(B) = 1/2 - g_B, g_B in {s/2, 2s/3} per cell, so
+// the Bayes label is 0 everywhere while every biased label law has
+// eta'_1 >= 1/2 + s/3 (whatever the neighbour's cell). Power, from eta and
+// the cell counts n_B alone:
+//   - the count of label 1 in cell B dominates Bin(n_B, 1/2 + s/3), so the
+//     student answers 1 in every cell except with probability at most
+//     sum_B exp(-2 n_B (s/3)^2) (Hoeffding; a tie goes to class 0);
+//   - then L(student) = mean_B (1/2 + g_B) = R* + 2 mean g_B >= R* + s;
+//   - every Z_j is at most max TV between cells = s/6, so A^ <= s/6 and the
+//     empirical Bernstein radius is at most its value at the largest sample
+//     variance of [0, s/6]-valued data, s^2/144 n/(n-1): the bound is at most
+//     R* + 2 (s/6 + radius) + 2 eps_H, which s exceeds with room to spare at
+//     n = 20000 and J = 4 (2 eps_H is about 0.05).
+//
+// The case resolves iff the failure probability is at most c.Delta and the
+// all-ones risk exceeds that largest bound; then rejection is certain on
+// the complement. n = 20000 (more at tighter budgets: d1FalsifierSize) and
+// m = 50. (CLAIMS.md's random grid at n = 2e4 with J = 16 leaves too little
+// room: J ln k and the cells' spread of eta enter the bound.)
+func falsifierD1Biased(c *Check) {
+	s := rapid.SampledFrom([]float64{0.15, 0.3}).Draw(c.T, "shift")
+	shape := rapid.SampledFrom([][2]int{{1, 4}, {2, 2}}).Draw(c.T, "d,r")
+	d, r := shape[0], shape[1]
+	cells := 1
+	for range d {
+		cells *= r
+	}
+	post := make([][]float64, cells)
+	for b := range post {
+		g := rapid.SampledFrom([]float64{s / 2, 2 * s / 3}).Draw(c.T, "g_B")
+		post[b] = []float64{0.5 + g, 0.5 - g}
+	}
+	grid, err := gen.NewGrid(d, r, post)
+	if err != nil {
+		c.Fatalf("D1: %v", err)
+	}
+	tab := newGridTable(grid)
+	n, m := d1FalsifierSize(cells, s, c.Delta), 50
+	run, err := runIndependent(tab, tab.source(s), n, m, rapid.Uint64().Draw(c.T, "seed"))
+	if err != nil {
+		c.Fatalf("D1: %v: %v", grid, err)
+	}
+
+	delta := d1Delta()
+	law := tab.labelLaw(s)
+	minOne := 1.0
+	ones := make([]int, cells)
+	for b := range cells {
+		minOne = min(minOne, law[2*b+1])
+		ones[b] = 1
+	}
+	fail := 0.0
+	for _, nb := range run.counts {
+		fail += math.Exp(-2 * float64(nb) * (minOne - 0.5) * (minOne - 0.5))
+	}
+	allOnes := tab.labelingRisk(ones)
+	maxTV := tab.maxCellTV()
+	worst := studentBound{
+		best: tab.bayes(),
+		gap:  maxTV + EmpiricalBernstein(n, maxTV*maxTV/4*float64(n)/float64(n-1), 1, delta/2),
+		est:  histogramEstimation(n, tab.cells, tab.k, delta/2),
+	}
+	if fail > c.Delta || allOnes <= worst.bound() {
+		c.Unresolved("failure probability %.3g, all-ones risk %.4f vs largest bound %.4f", fail, allOnes, worst.bound())
+	}
+	v := run.d1(delta)
+	c.Margin(v.student - v.bound())
+	if v.student <= v.bound() {
+		c.Fatalf("D1 accepted a sampler biased by %v on %v: %v (guaranteed L >= %.4f > %.4f)", s, grid, v, allOnes, worst.bound())
+	}
+}
+
+// d1FalsifierSize returns the number of unlabeled points of the biased
+// falsifier: at least 20000, and enough that each of the J cells expects
+// 1.2 times the n_B with J exp(-2 n_B (s/3)^2) = delta (so the failure
+// probability of the power computation stays below delta whatever the
+// budget).
+func d1FalsifierSize(cells int, s, delta float64) int {
+	nb := math.Log(float64(cells)/delta) / (2 * (s / 3) * (s / 3))
+	return max(20000, int(math.Ceil(1.2*nb*float64(cells))))
+}
+
+// d1String names a run for messages.
+func (r independentRun) String() string {
+	return fmt.Sprintf("%v, n = %d, m = %d", r.tab.grid, r.n, r.m)
+}

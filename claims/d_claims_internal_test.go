@@ -1,0 +1,310 @@
+package claims
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rolemodels/rolemodels/gen"
+	"github.com/rolemodels/rolemodels/learners"
+)
+
+// Tests of the D group's helpers. Each tolerance is either float slack
+// (exactSlack) for exact identities, or a stated bound at delta = 1e-9.
+
+func testGrid(t *testing.T, d, r, k int, rho float64, seed uint64) gridTable {
+	t.Helper()
+	g, err := noisyCleanGrid(d, r, k, rho, rand.New(rand.NewPCG(seed, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newGridTable(g)
+}
+
+// TestFiguresD checks that both figures of the D claims write an SVG file.
+func TestFiguresD(t *testing.T) {
+	if testing.Short() {
+		t.Skip("figures take about half a second")
+	}
+	dir := t.TempDir()
+	for name, draw := range map[string]func(*rand.Rand, string) error{
+		"distillation.svg": figureDistillation,
+		"ensembles.svg":    figureEnsembles,
+	} {
+		path := filepath.Join(dir, name)
+		if err := draw(rand.New(rand.NewPCG(2022, 7)), path); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("<svg")) || len(b) < 1000 {
+			t.Errorf("%s: not an SVG figure (%d bytes)", name, len(b))
+		}
+	}
+}
+
+// TestNoisyCleanGrid checks R* = rho and G = 1 - (1-rho)^2 - rho^2/(k-1).
+func TestNoisyCleanGrid(t *testing.T) {
+	for _, k := range []int{2, 3, 5} {
+		tab := testGrid(t, 2, 3, k, 0.2, uint64(k))
+		g := 1 - 0.8*0.8 - 0.04/float64(k-1)
+		if math.Abs(tab.bayes()-0.2) > exactSlack || math.Abs(tab.sampler()-g) > exactSlack {
+			t.Errorf("k = %d: R* = %v, G = %v, want 0.2, %v", k, tab.bayes(), tab.sampler(), g)
+		}
+	}
+}
+
+// TestGridSource checks the fast source against the grid: cells as
+// gen.CellOf numbers them, uniform cell counts and label rates eta(B) per
+// cell within Hoeffding's radius at delta = 1e-9 (union over cells and
+// classes folded into delta), and the shifted law.
+func TestGridSource(t *testing.T) {
+	for _, shift := range []float64{0, 0.3} {
+		tab := testGrid(t, 2, 3, 2, 0.25, 5)
+		law := tab.labelLaw(shift)
+		src := tab.source(shift)
+		const n = 200000
+		x := make([]float64, 2*n)
+		y := make([]int, n)
+		src(rand.New(rand.NewPCG(9, 9)), x, y)
+		count := make([]float64, tab.cells)
+		ones := make([]float64, tab.cells)
+		for j := range n {
+			b := gen.CellOf(x[2*j:2*j+2], tab.r)
+			if c := tab.cellOf(x[2*j : 2*j+2]); c != b {
+				t.Fatalf("cellOf %d, gen.CellOf %d", c, b)
+			}
+			count[b]++
+			ones[b] += float64(y[j])
+		}
+		for b := range tab.cells {
+			if eps := Hoeffding(n, 1, 1e-9); math.Abs(count[b]/n-1/float64(tab.cells)) > eps {
+				t.Errorf("shift %v: cell %d has mass %v", shift, b, count[b]/n)
+			}
+			if eps := Hoeffding(int(count[b]), 1, 1e-9); math.Abs(ones[b]/count[b]-law[2*b+1]) > eps {
+				t.Errorf("shift %v: cell %d has label rate %v, want %v", shift, b, ones[b]/count[b], law[2*b+1])
+			}
+		}
+	}
+}
+
+// TestStratifiedAndCellGap checks that stratified points lie in their
+// cells, and that the cell gap of the Bayes labels is exactly
+// (1/J) sum_B (1 - max eta(B)) = R* (TV between a one-hot vector and eta).
+func TestStratifiedAndCellGap(t *testing.T) {
+	tab := testGrid(t, 2, 4, 3, 0.3, 2)
+	ev := drawStratified(tab, 50, rand.New(rand.NewPCG(1, 2)))
+	votes := make([]float64, ev.pts.len()*tab.k)
+	for e := range ev.pts.len() {
+		if b := gen.CellOf(ev.pts.row(e), tab.r); b != ev.cell[e] {
+			t.Fatalf("point %d is in cell %d, drawn for %d", e, b, ev.cell[e])
+		}
+		votes[e*tab.k+gen.BayesLabel(ev.pts.posterior(e))] = 1
+	}
+	if gap := cellGap(tab, ev, votes); math.Abs(gap-tab.bayes()) > exactSlack {
+		t.Errorf("cell gap of the Bayes labels %v, want R* = %v", gap, tab.bayes())
+	}
+}
+
+// TestHistogramEstimation checks the formula at one point.
+func TestHistogramEstimation(t *testing.T) {
+	got := histogramEstimation(1000, 16, 2, 1e-6)
+	want := math.Sqrt((16*math.Log(2) + math.Log(2e6)) / 2000)
+	if math.Abs(got-want) > 1e-15 {
+		t.Errorf("eps_H = %v, want %v", got, want)
+	}
+}
+
+// TestMajorityAndRate checks majorityOne and meanAbsRate against brute
+// enumeration of the 2^K outcomes.
+func TestMajorityAndRate(t *testing.T) {
+	p := []float64{0.1, 0.5, 0.35, 0.8, 0.6}
+	law := make([]float64, len(p)+1)
+	one, abs := 0.0, 0.0
+	for mask := range 1 << len(p) {
+		pr, s := 1.0, 0
+		for i, q := range p {
+			if mask>>i&1 == 1 {
+				pr *= q
+				s++
+			} else {
+				pr *= 1 - q
+			}
+		}
+		if s > len(p)/2 {
+			one += pr
+		}
+		abs += pr * math.Abs(float64(s)/float64(len(p))-0.3)
+	}
+	if got := majorityOne(p, law); math.Abs(got-one) > exactSlack {
+		t.Errorf("majorityOne = %v, want %v", got, one)
+	}
+	if got := meanAbsRate(law, 0.3); math.Abs(got-abs) > exactSlack {
+		t.Errorf("meanAbsRate = %v, want %v", got, abs)
+	}
+}
+
+// TestVoronoi1D checks the exact one-dimensional 1-NN regions against
+// brute-force nearest neighbours on probe points, and that cell rates are
+// probability vectors.
+func TestVoronoi1D(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := make([]float64, 300)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	v := newVoronoi1D(x)
+	total := 0.0
+	for i := range x {
+		total += v.length(i)
+	}
+	if math.Abs(total-1) > exactSlack {
+		t.Errorf("regions cover %v, want 1", total)
+	}
+	for range 2000 {
+		q := rng.Float64()
+		best := 0
+		for i := range x {
+			if math.Abs(x[i]-q) < math.Abs(x[best]-q) {
+				best = i
+			}
+		}
+		if got := v.owner(q); got != best {
+			t.Fatalf("owner(%v) = %d, nearest is %d", q, got, best)
+		}
+	}
+	tab := testGrid(t, 1, 8, 3, 0.2, 3)
+	y := make([]int, len(x))
+	for i := range y {
+		y[i] = rng.IntN(3)
+	}
+	rates := v.cellRates(tab, y)
+	for b := range tab.cells {
+		s := 0.0
+		for _, r := range rates[b*3 : b*3+3] {
+			s += r
+		}
+		if math.Abs(s-1) > exactSlack {
+			t.Errorf("cell %d rates sum to %v", b, s)
+		}
+	}
+	// The exact risk is the rate-weighted loss per cell.
+	risk := 0.0
+	for b := range tab.cells {
+		for c := range 3 {
+			risk += rates[b*3+c] * (1 - tab.posterior(b)[c]) / float64(tab.cells)
+		}
+	}
+	if got := v.risk(tab, y); math.Abs(got-risk) > exactSlack {
+		t.Errorf("risk %v, rates give %v", got, risk)
+	}
+}
+
+// TestIndependentRun checks the independent-teacher run on a constant
+// posterior, where every boundary term is exactly 0 and the student is the
+// Bayes classifier with probability 1 - 1e-9 or more (n/J = 2500 labels of
+// rate 0.3 per cell: Hoeffding exp(-2 2500 0.04) per cell).
+func TestIndependentRun(t *testing.T) {
+	post := make([][]float64, 4)
+	for b := range post {
+		post[b] = []float64{0.7, 0.3}
+	}
+	g, err := gen.NewGrid(2, 2, post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := newGridTable(g)
+	run, err := runIndependent(tab, tab.source(0), 10000, 20, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.tvMean != 0 || run.tvVar != 0 {
+		t.Errorf("A^ = %v (variance %v), want 0", run.tvMean, run.tvVar)
+	}
+	if math.Abs(run.student-0.3) > exactSlack {
+		t.Errorf("student risk %v, want R* = 0.3", run.student)
+	}
+	// The teachers' losses are 0.3 or 0.7 with mean G = 0.42 (Hoeffding, 1e-9).
+	if math.Abs(run.lossMean-0.42) > Hoeffding(10000, 0.4, 1e-9) {
+		t.Errorf("teachers' mean loss %v, want about 0.42", run.lossMean)
+	}
+}
+
+// TestUnrestrictedCase checks the exact one-dimensional measurements of
+// the unrestricted falsifier: the student's risk and the teacher's cell gap
+// against direct computations from the learners' answers on a fine mesh
+// (the mesh error is at most the number of label changes over the mesh
+// size, far below the 0.01 allowed).
+func TestUnrestrictedCase(t *testing.T) {
+	uc, err := newUnrestrictedCase(2, 0.25, 500, 2000, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := uc.run(); err != nil {
+		t.Fatal(err)
+	}
+	student, err := learners.Distill(learners.KNN{K: 1}, uc.unl.x, 1, uc.yUnl, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const mesh = 200000
+	q := make([]float64, mesh)
+	for i := range q {
+		q[i] = (float64(i) + 0.5) / mesh
+	}
+	pred := make([]int, mesh)
+	if err := student.PredictBatch(q, pred, nil); err != nil {
+		t.Fatal(err)
+	}
+	risk := 0.0
+	for _, c := range pred {
+		risk += 1 - []float64{0.75, 0.25}[c]
+	}
+	risk /= mesh
+	if math.Abs(risk-uc.studentRisk) > 0.01 {
+		t.Errorf("student risk %v, mesh gives %v", uc.studentRisk, risk)
+	}
+	if a, b := sum(uc.a), sum(uc.b); math.Abs(a-1) > exactSlack || math.Abs(b-1) > exactSlack {
+		t.Errorf("weights sum to %v and %v, want 1", a, b)
+	}
+}
+
+func sum(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// TestNNTeachersCopies checks that copies share positions and labels, and
+// that shareSumSq counts copies as separate teachers.
+func TestNNTeachersCopies(t *testing.T) {
+	tab := testGrid(t, 2, 2, 2, 0.2, 1)
+	rng := rand.New(rand.NewPCG(2, 3))
+	eval := drawPoints(tab.grid, rng, 500)
+	copies := []int{-1, 0, 0}
+	nt, err := newNNTeachers(tab, 3, 100, eval, rng, copies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nt.draw(rng, copies); err != nil {
+		t.Fatal(err)
+	}
+	one := nt.shareSumSq(1, func(int) float64 { return 1 }, 1)
+	three := nt.shareSumSq(3, func(int) float64 { return 1 }, 1)
+	if math.Abs(three-3*one) > exactSlack {
+		t.Errorf("shareSumSq: 3 copies give %v, want 3 x %v", three, one)
+	}
+	v1, v3 := nt.votes(1), nt.votes(3)
+	for i := range v1 {
+		if math.Abs(v1[i]-v3[i]) > exactSlack {
+			t.Fatalf("copies vote differently at %d: %v vs %v", i, v1[i], v3[i])
+		}
+	}
+}

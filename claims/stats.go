@@ -1,0 +1,139 @@
+package claims
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// This file holds every concentration bound the claims use. Each returns the
+// radius of a two-sided interval that holds with probability at least
+// 1 - delta; a one-sided use may take delta/2's radius at delta.
+
+// Hoeffding returns the radius eps of Hoeffding's two-sided bound for the
+// mean of n independent variables with values in an interval of width
+// width:
+//
+//	P(|mean - E mean| >= eps) <= 2 exp(-2 n eps^2 / width^2) = delta,
+//	eps = width sqrt(ln(2/delta) / (2n)).
+//
+// It panics if n < 1 or delta is not in (0, 1).
+func Hoeffding(n int, width, delta float64) float64 {
+	checkDelta(delta)
+	if n < 1 {
+		panic("claims: Hoeffding with n < 1")
+	}
+	return width * math.Sqrt(math.Log(2/delta)/(2*float64(n)))
+}
+
+// BoundedDifferences returns the radius of McDiarmid's bounded-differences
+// inequality for a function f of independent variables such that changing
+// variable i moves f by at most c_i, given sumSq = sum_i c_i^2:
+//
+//	P(|f - E f| >= eps) <= 2 exp(-2 eps^2 / sum_i c_i^2) = delta,
+//	eps = sqrt(ln(2/delta) sum_i c_i^2 / 2).
+//
+// With all c_i = width/n it is Hoeffding's bound. It panics if sumSq < 0.
+func BoundedDifferences(sumSq, delta float64) float64 {
+	checkDelta(delta)
+	if sumSq < 0 || math.IsNaN(sumSq) {
+		panic("claims: BoundedDifferences with a negative sum of squares")
+	}
+	return math.Sqrt(math.Log(2/delta) * sumSq / 2)
+}
+
+// Bernstein returns the radius of Bernstein's two-sided bound for a sum of
+// independent centred variables Z_i with |Z_i| <= b and sum_i Var Z_i <= v:
+//
+//	P(|sum Z_i| >= t) <= 2 exp(-t^2 / (2 (v + b t/3))) = delta,
+//	t = b L/3 + sqrt((b L/3)^2 + 2 v L),  L = ln(2/delta),
+//
+// the positive root of t^2 = 2 L (v + b t/3). Divide by n for a mean. It
+// panics if v or b is negative.
+func Bernstein(v, b, delta float64) float64 {
+	checkDelta(delta)
+	if v < 0 || b < 0 || math.IsNaN(v+b) {
+		panic("claims: Bernstein with a negative variance or range")
+	}
+	l := math.Log(2 / delta)
+	a := b * l / 3
+	return a + math.Sqrt(a*a+2*v*l)
+}
+
+// EmpiricalBernstein returns the radius of the empirical Bernstein bound of
+// Maurer and Pontil (2009, Theorem 4) for the mean of n >= 2 i.i.d. variables
+// in [0, width], using their sample variance s2 (divisor n-1), two-sided:
+//
+//	eps = sqrt(2 s2 ln(4/delta) / n) + 7 width ln(4/delta) / (3 (n-1)).
+//
+// It panics if n < 2 or s2 < 0.
+func EmpiricalBernstein(n int, s2, width, delta float64) float64 {
+	checkDelta(delta)
+	if n < 2 || s2 < 0 || math.IsNaN(s2) {
+		panic("claims: EmpiricalBernstein with n < 2 or a negative variance")
+	}
+	l := math.Log(4 / delta)
+	return math.Sqrt(2*s2*l/float64(n)) + 7*width*l/(3*float64(n-1))
+}
+
+// ClopperPearson returns the exact two-sided (1 - delta) confidence interval
+// of a binomial proportion after k successes in n trials:
+//
+//	lo = Beta(k, n-k+1) quantile at delta/2   (0 when k = 0)
+//	hi = Beta(k+1, n-k) quantile at 1-delta/2 (1 when k = n).
+//
+// It panics if n < 1 or k is outside [0, n].
+func ClopperPearson(k, n int, delta float64) (lo, hi float64) {
+	checkDelta(delta)
+	if n < 1 || k < 0 || k > n {
+		panic("claims: ClopperPearson with k outside [0, n]")
+	}
+	lo, hi = 0, 1
+	if k > 0 {
+		lo = distuv.Beta{Alpha: float64(k), Beta: float64(n - k + 1)}.Quantile(delta / 2)
+	}
+	if k < n {
+		hi = distuv.Beta{Alpha: float64(k + 1), Beta: float64(n - k)}.Quantile(1 - delta/2)
+	}
+	return lo, hi
+}
+
+// PairedDifference returns the mean of a_j - b_j and the Hoeffding radius of
+// that mean at delta, for paired values a_j, b_j in [0, width] measured on
+// the same points: each difference lies in [-width, width], an interval of
+// width 2 width. Pairing cancels whatever the two share, so the interval is
+// never wider than two separate ones. It panics on unequal or empty slices.
+func PairedDifference(a, b []float64, width, delta float64) (mean, radius float64) {
+	if len(a) != len(b) || len(a) == 0 {
+		panic("claims: PairedDifference with unequal or empty slices")
+	}
+	for j := range a {
+		mean += a[j] - b[j]
+	}
+	mean /= float64(len(a))
+	return mean, Hoeffding(len(a), 2*width, delta)
+}
+
+// PoissonBinomial writes into dst (len(p)+1 entries) the law of the number of
+// successes among independent Bernoulli(p_i) trials, by the O(n^2)
+// recursion dst_j <- dst_j (1 - p_i) + dst_{j-1} p_i. It panics if
+// len(dst) != len(p)+1.
+func PoissonBinomial(p, dst []float64) {
+	if len(dst) != len(p)+1 {
+		panic("claims: PoissonBinomial needs len(dst) == len(p)+1")
+	}
+	clear(dst)
+	dst[0] = 1
+	for i, pi := range p {
+		for j := i + 1; j >= 1; j-- {
+			dst[j] = dst[j]*(1-pi) + dst[j-1]*pi
+		}
+		dst[0] *= 1 - pi
+	}
+}
+
+func checkDelta(delta float64) {
+	if !(delta > 0 && delta < 1) {
+		panic("claims: delta outside (0, 1)")
+	}
+}
