@@ -24,13 +24,13 @@ func TestFalsifiers(t *testing.T) {
 	}
 }
 
-// TestRegistry checks that every claim of CLAIMS.md is registered, complete,
-// and has at least one falsifier.
+// TestRegistry checks that every claim of CLAIMS.md is registered in order,
+// is complete, and has at least one falsifier; new claims may follow them.
 func TestRegistry(t *testing.T) {
 	want := []string{"S1", "S2", "S3", "S4", "S5", "L1", "L2", "L3", "L4", "L5", "L6", "D1", "D2", "D3", "D4", "D5"}
 	all := claims.All()
-	if len(all) != len(want) {
-		t.Errorf("%d claims registered, want %d", len(all), len(want))
+	if len(all) < len(want) {
+		t.Errorf("%d claims registered, want at least the %d of CLAIMS.md", len(all), len(want))
 	}
 	for i, id := range want {
 		c, ok := claims.Lookup(id)
