@@ -91,22 +91,8 @@ func figureNNRisk(rng *rand.Rand, path string) error {
 		}
 	}
 
-	for _, h := range []struct {
-		name  string
-		value float64
-		color color.Color
-	}{
-		{"G (sampler risk)", g, color.RGBA{R: 200, G: 60, B: 40, A: 255}},
-		{"R* (Bayes risk)", r, color.RGBA{G: 140, B: 60, A: 255}},
-	} {
-		l, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: h.value}, {X: p.X.Max, Y: h.value}})
-		if err != nil {
-			return err
-		}
-		l.LineStyle.Color = h.color
-		l.LineStyle.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(h.name, l)
+	if err := figureLevels(p, g, r); err != nil {
+		return err
 	}
 
 	line, pts, err := plotter.NewLinePoints(risk)

@@ -3,6 +3,8 @@ package claims
 import (
 	"math"
 
+	"github.com/rolemodels/rolemodels/gen"
+
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -17,13 +19,10 @@ import (
 //	P(|mean - E mean| >= eps) <= 2 exp(-2 n eps^2 / width^2) = delta,
 //	eps = width sqrt(ln(2/delta) / (2n)).
 //
-// It panics if n < 1 or delta is not in (0, 1).
+// It is gen.Hoeffding scaled by width, and panics as it does: if n < 1 or
+// delta is not in (0, 1).
 func Hoeffding(n int, width, delta float64) float64 {
-	checkDelta(delta)
-	if n < 1 {
-		panic("claims: Hoeffding with n < 1")
-	}
-	return width * math.Sqrt(math.Log(2/delta)/(2*float64(n)))
+	return width * gen.Hoeffding(n, delta)
 }
 
 // BoundedDifferences returns the radius of McDiarmid's bounded-differences
