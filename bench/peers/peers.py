@@ -170,10 +170,10 @@ def main():
         "knn": [],
         "kernel": [],
     }
-    for c in man["knn"]:
+    for c in man.get("knn") or []:
         if not only or c["name"] in only:
             out["knn"].append(knn_case(folder, c, reps, log))
-    for c in man["kernel"]:
+    for c in man.get("kernel") or []:
         if not only or c["name"] in only:
             out["kernel"].append(kernel_case(folder, c, reps, log))
     # After the work, so that every library (OpenBLAS, OpenMP) is loaded.
