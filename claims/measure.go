@@ -140,13 +140,3 @@ func analyseNN(train, eval points) (nnAnalysis, error) {
 	}
 	return a, nil
 }
-
-// nnRisk returns the 1-NN risk L^ = (1/N) sum_j (1 - eta_{y_NN(j)}(x_j))
-// given the training labels y.
-func (a nnAnalysis) nnRisk(eval points, y []int) float64 {
-	s := 0.0
-	for j, i := range a.nn {
-		s += 1 - eval.posterior(j)[y[i]]
-	}
-	return s / float64(len(a.nn))
-}

@@ -367,7 +367,7 @@ func run(out string, reps int, idleLoad float64, idleTimeout time.Duration, pyth
 		for _, m := range mismatches {
 			fmt.Println("- " + m)
 		}
-		return errors.New("Go and the peers disagree (see above)")
+		return errors.New("the Go side and the peers disagree (see above)")
 	}
 	if len(illCond) > 0 {
 		fmt.Println()
