@@ -92,6 +92,26 @@ type bruteScratch struct {
 	// contiguous for the scan, padded to a multiple of kernels.Panel.
 	low, ws []float64
 	heaps   []kHeap
+	// heapK is the k for which the heaps' storage was last carved out of
+	// one allocation (see prepareHeaps).
+	heapK int
+}
+
+// prepareHeaps gives every heap of s room for k candidates, carved out of
+// one allocation per slice type, so that a scratch costs a fixed handful of
+// allocations whatever the tile size.
+func (s *bruteScratch) prepareHeaps(k int) {
+	if s.heapK >= k {
+		return
+	}
+	n := len(s.heaps)
+	hs := make([]float64, n*k)
+	hi := make([]int32, n*k)
+	for c := range s.heaps {
+		s.heaps[c].s = hs[c*k : c*k : (c+1)*k]
+		s.heaps[c].idx = hi[c*k : c*k : (c+1)*k]
+	}
+	s.heapK = k
 }
 
 func (b *bruteForce) newScratch() *bruteScratch {
@@ -150,6 +170,7 @@ func (b *bruteForce) searchTile(s *bruteScratch, q []float64, k int, ind []int, 
 	// qt is the query tile transposed, d x nq, so that the product below
 	// runs along rows of nq contiguous queries.
 	qt := s.qt[:d*nq]
+	s.prepareHeaps(k)
 	for c := 0; c < nq; c++ {
 		var qn float64
 		for l, v := range q[c*d : (c+1)*d] {
@@ -221,6 +242,7 @@ func (b *bruteForce) searchTileKernel(s *bruteScratch, q []float64, k int, ind [
 	kernels.PackQueries(qp, q, d)
 	low := s.low[:nb*kernels.Panel]
 	ws := s.ws[:nb*kernels.Panel]
+	s.prepareHeaps(k)
 	for c := 0; c < nq; c++ {
 		var qn float64
 		for _, v := range q[c*d : (c+1)*d] {

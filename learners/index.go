@@ -4,21 +4,51 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
+
+	"github.com/rolemodels/rolemodels/learners/internal/kernels"
 )
 
 // KDTreeMaxDim is the largest dimension for which NewIndex builds a k-d tree;
-// above it NewIndex builds a tiled brute-force index.
+// above it NewIndex builds a tiled brute-force index. It is set when the
+// package is initialised, from the CPU: kdTreeMaxDimFast = 8 where brute
+// force screens with the AVX2/FMA (or AVX-512) assembly kernel of
+// learners/internal/kernels, kdTreeMaxDimGo = 12 where it runs on gonum's
+// matrix product (no AVX2/FMA, other architectures, or the purego build
+// tag). Treat it as read-only: NewKDTree and NewBruteForce force either kind.
 //
-// The crossover was measured on m = 20000 points uniform on [0,1]^d with
-// k = 1 and 5 on one goroutine (BenchmarkNearestCrossover in package bench
-// repeats it for k = 1): the k-d tree is about 10x faster than brute force
-// at d = 8 and 1.3-2x at d = 12, the two are even at d = 14, and brute force
-// is 2-3x faster at d = 16 and 20. Uniform data is the worst case for the tree (clustered or
-// low intrinsic-dimension data favour it), and the tree's advantage grows
-// with m at fixed d.
-const KDTreeMaxDim = 12
+// Both crossovers were measured with BenchmarkNearestCrossover (package
+// bench): SearchBatch of q = 5000 queries against m = 20000 points uniform
+// on [0,1]^d, GOMAXPROCS = 2, medians of 5 (3 without the kernel) on a
+// machine with AVX-512, 1-minute load 1.6-2.3, times in ms (k-d tree / brute
+// force):
+//
+//	             with the kernel           without it (purego)
+//	 d     k = 1         k = 5          k = 1        k = 5
+//	 4     3.3 / 25      6.9 / 30
+//	 6     7.7 / 29       15 / 31
+//	 8      23 / 30       45 / 49        21 / 199     56 / 260
+//	 9      61 / 54      111 / 51
+//	10      80 / 36      145 / 35        98 / 284    216 / 323
+//	12     185 / 37      437 / 59       297 / 292    401 / 300
+//	16     860 / 70     1372 / 79       509 / 416   1000 / 392
+//
+// With the kernel the tree wins up to d = 8 and brute force from d = 9 (2x
+// to 7x faster at d = 10 to 12); without it the two are even at d = 12 and
+// brute force wins above. Uniform data is the worst case for the tree
+// (clustered or low intrinsic-dimension data favour it), and the tree's
+// advantage grows with m at fixed d.
+var KDTreeMaxDim = kdTreeMaxDimGo
+
+const (
+	kdTreeMaxDimFast = 8
+	kdTreeMaxDimGo   = 12
+)
+
+func init() {
+	if kernels.Accelerated() {
+		KDTreeMaxDim = kdTreeMaxDimFast
+	}
+}
 
 // Index is an exact nearest-neighbour index over a fixed set of points in R^d
 // under the Euclidean distance.
@@ -30,7 +60,11 @@ const KDTreeMaxDim = 12
 // and 14.3 bytes per point for d = 1; the brute-force index stores the points
 // and their squared norms, 8d + 8 bytes per point. Either way an Index takes
 // at most twice the memory of the training data (8d bytes per point), and
-// at most 1 + 1.07/d times it for d >= 2.
+// at most 1 + 1.07/d times it for d >= 2. (These figures exclude search
+// scratch: an Index also keeps, for reuse, the scratch of as many searches
+// as have run at once, at most max(16, 2 GOMAXPROCS) of them, each about
+// 8d + 12k + 64 bytes for the k-d tree and 1024d + 1536k bytes plus 13 KB
+// for brute force, plus 61 KB without the AVX2 screening kernel.)
 //
 // Distances are defined exactly as a naive double loop computes them: the
 // squared distance between q and the training point x_i is
@@ -51,7 +85,7 @@ type Index struct {
 
 	// scratch holds per-goroutine search state (*kdSearch or *bruteScratch)
 	// so that steady-state searches do not allocate.
-	scratch sync.Pool
+	scratch freeList[any]
 }
 
 // NewIndex returns an exact nearest-neighbour index over the n = len(x)/d
@@ -164,8 +198,10 @@ func (ix *Index) Search(q []float64, k int, ind []int, dist []float64) error {
 // SearchBatch runs Search for every row of the row-major query matrix q and
 // writes the results row-major: the j nearest of query r go to
 // ind[r*k+j] and dist[r*k+j]. dist may be nil. The rows are split into
-// blocks searched by up to runtime.GOMAXPROCS(0) goroutines; each row's
-// result does not depend on the split, so the output is deterministic.
+// blocks searched by up to runtime.GOMAXPROCS(0) goroutines (the caller and
+// long-lived helpers shared by all indices); each row's result does not
+// depend on the split, so the output is deterministic. In steady state (once
+// the index's scratch exists) SearchBatch does not allocate.
 //
 // SearchBatch returns an error if k < 1 or k > Len(), q is empty, len(q) is
 // not a multiple of Dim() or q has a NaN or infinite entry, len(ind) != r*k
@@ -201,7 +237,10 @@ func checkOutputs(rows, k int, ind []int, dist []float64) error {
 	return nil
 }
 
-// searchRows searches the validated rows of q, in parallel when it pays.
+// searchRows searches the validated rows of q, in parallel when it pays. The
+// rows are cut into blocks that the calling goroutine and the idle helpers
+// of the package's fan-out (see fanOut) claim one at a time; a row's result
+// does not depend on who searches it. In steady state it does not allocate.
 func (ix *Index) searchRows(q []float64, k int, ind []int, dist []float64) {
 	rows := len(q) / ix.d
 	block := kdQueryBlock
@@ -215,27 +254,19 @@ func (ix *Index) searchRows(q []float64, k int, ind []int, dist []float64) {
 		for b := 0; b < blocks; b++ {
 			ix.searchBlock(s, q, k, ind, dist, b*block, min(rows, (b+1)*block))
 		}
-		ix.scratch.Put(s)
+		ix.scratch.put(s)
 		return
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(workers)
-	for w := 0; w < workers; w++ {
-		go func() {
-			defer wg.Done()
-			s := ix.getScratch()
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= blocks {
-					break
-				}
-				ix.searchBlock(s, q, k, ind, dist, b*block, min(rows, (b+1)*block))
-			}
-			ix.scratch.Put(s)
-		}()
+	j, ok := searchJobs.get()
+	if !ok {
+		j = new(searchJob)
 	}
-	wg.Wait()
+	j.ix, j.q, j.k, j.ind, j.dist = ix, q, k, ind, dist
+	j.rows, j.block, j.blocks = rows, block, blocks
+	j.next.Store(0)
+	fanOut(j, workers-1)
+	*j = searchJob{}
+	searchJobs.put(j)
 }
 
 const (
@@ -247,7 +278,7 @@ const (
 )
 
 func (ix *Index) getScratch() any {
-	if s := ix.scratch.Get(); s != nil {
+	if s, ok := ix.scratch.get(); ok {
 		return s
 	}
 	if ix.kd != nil {

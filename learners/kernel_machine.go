@@ -285,7 +285,7 @@ func (c *KernelClassifier) solveSparse(y []float64) bool {
 	diag := 1 + c.ridge
 	// At most 1/8 of the off-diagonal pairs: the sparse path is for Gram
 	// matrices close to the identity; denser ones are cheaper dense.
-	g, ok := c.sparseGram(n * (n - 1) / 16)
+	g, ok := c.sparseGram(n*(n-1)/16, kernSparseDominance*diag)
 	if !ok {
 		return false
 	}
@@ -334,13 +334,18 @@ type kernSparse struct {
 }
 
 // sparseGram returns G~ in compressed rows, or false if its strict upper
-// triangle has more than maxUpper entries (it stops scanning then).
-func (c *KernelClassifier) sparseGram(maxUpper int) (*kernSparse, bool) {
+// triangle has more than maxUpper entries or the sum of the upper entries of
+// one row exceeds maxRow (it stops scanning then). The entries are positive,
+// so such a row's off-diagonal sum exceeds maxRow too: a dense Gram matrix
+// (a wide Gaussian) is rejected within its first row instead of after
+// maxUpper kernel evaluations.
+func (c *KernelClassifier) sparseGram(maxUpper int, maxRow float64) (*kernSparse, bool) {
 	n, d := c.n, c.d
 	g := &kernSparse{start: make([]int, n+1), diag: 1 + c.ridge}
 	thr := c.kern.cutR2()
 	for i := range n {
 		xi := c.x[i*d : (i+1)*d]
+		var rowSum float64
 		for j := i + 1; j < n; j++ {
 			r2 := kernSqDist(xi, c.x[j*d:(j+1)*d])
 			if r2 > thr {
@@ -350,7 +355,8 @@ func (c *KernelClassifier) sparseGram(maxUpper int) (*kernSparse, bool) {
 			if dropped {
 				continue
 			}
-			if len(g.vals) == maxUpper {
+			rowSum += v
+			if len(g.vals) == maxUpper || rowSum > maxRow {
 				return nil, false
 			}
 			g.cols = append(g.cols, int32(j))

@@ -3,7 +3,6 @@ package learners
 import (
 	"fmt"
 	"math/rand/v2"
-	"sync"
 )
 
 // KNN is the k-nearest-neighbour majority-vote learner. Its classifier
@@ -64,7 +63,7 @@ type neighbours struct {
 	// even when Dataset.K is huge.
 	votes int
 	// pool holds *knnScratch so that Predict does not allocate.
-	pool sync.Pool
+	pool freeList[*knnScratch]
 }
 
 func fitNeighbours(train Dataset, k int) (*neighbours, error) {
@@ -105,7 +104,7 @@ type knnScratch struct {
 }
 
 func (nb *neighbours) getScratch() *knnScratch {
-	if s, ok := nb.pool.Get().(*knnScratch); ok {
+	if s, ok := nb.pool.get(); ok {
 		return s
 	}
 	return &knnScratch{}
@@ -206,18 +205,18 @@ func (c *KNNClassifier) Index() *Index { return c.nb.index }
 // It returns an error if x has the wrong length or a NaN or infinite entry.
 func (c *KNNClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
 	s := c.nb.voteScratch()
-	defer c.nb.pool.Put(s)
+	defer c.nb.pool.put(s)
 	return c.nb.single(s, x, func(ind []int) int { return c.nb.vote(ind, s.count) })
 }
 
 // PredictBatch writes the prediction for each row of the row-major matrix x
 // into dst, searching the rows with Index.SearchBatch's parallel search;
-// rng is ignored and may be nil. It does not allocate per row. It returns an
-// error if x is empty or ragged, len(dst) != len(x)/Dim(), or x has a NaN or
-// infinite entry.
+// rng is ignored and may be nil. In steady state it does not allocate. It
+// returns an error if x is empty or ragged, len(dst) != len(x)/Dim(), or x
+// has a NaN or infinite entry.
 func (c *KNNClassifier) PredictBatch(x []float64, dst []int, rng *rand.Rand) error {
 	s := c.nb.voteScratch()
-	defer c.nb.pool.Put(s)
+	defer c.nb.pool.put(s)
 	return c.nb.batch(s, x, dst, func(ind []int) int { return c.nb.vote(ind, s.count) })
 }
 
@@ -250,7 +249,7 @@ func (c *RandomNeighbourClassifier) Predict(x []float64, rng *rand.Rand) (int, e
 		return 0, errNilRNG
 	}
 	s := c.nb.getScratch()
-	defer c.nb.pool.Put(s)
+	defer c.nb.pool.put(s)
 	return c.nb.single(s, x, func(ind []int) int { return c.nb.labels[ind[rng.IntN(c.nb.k)]] })
 }
 
@@ -264,6 +263,6 @@ func (c *RandomNeighbourClassifier) PredictBatch(x []float64, dst []int, rng *ra
 		return errNilRNG
 	}
 	s := c.nb.getScratch()
-	defer c.nb.pool.Put(s)
+	defer c.nb.pool.put(s)
 	return c.nb.batch(s, x, dst, func(ind []int) int { return c.nb.labels[ind[rng.IntN(c.nb.k)]] })
 }
