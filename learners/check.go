@@ -33,3 +33,12 @@ func checkBatch(x []float64, d int, dst []int) error {
 	}
 	return nil
 }
+
+// classScratch returns k scores of scratch: buf's own storage when k fits,
+// so that a single Predict allocates nothing for the usual class counts.
+func classScratch(buf *[16]float64, k int) []float64 {
+	if k <= len(buf) {
+		return buf[:k]
+	}
+	return make([]float64, k)
+}

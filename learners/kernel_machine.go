@@ -608,12 +608,7 @@ func (c *KernelClassifier) Predict(x []float64, _ *rand.Rand) (int, error) {
 		return 0, err
 	}
 	var buf [16]float64
-	var s []float64
-	if c.k <= len(buf) {
-		s = buf[:c.k]
-	} else {
-		s = make([]float64, c.k)
-	}
+	s := classScratch(&buf, c.k)
 	return c.predict(x, s), nil
 }
 

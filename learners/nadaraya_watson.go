@@ -139,12 +139,7 @@ func (c *NadarayaWatsonClassifier) Predict(x []float64, rng *rand.Rand) (int, er
 		return 0, err
 	}
 	var buf [16]float64
-	var s []float64
-	if c.k <= len(buf) {
-		s = buf[:c.k]
-	} else {
-		s = make([]float64, c.k)
-	}
+	s := classScratch(&buf, c.k)
 	return c.predict(x, s, rng), nil
 }
 
