@@ -18,13 +18,7 @@ func TestIndexParallelBatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	x := drawPoints("grid", rng, m, d, nil)
 	q := drawPoints("uniform", rng, nq, d, nil)
-	wantInd := make([]int, 0, nq*k)
-	wantDist := make([]float64, 0, nq*k)
-	for r := 0; r < nq; r++ {
-		ind, dist := naiveKNN(x, d, q[r*d:(r+1)*d], k)
-		wantInd = append(wantInd, ind...)
-		wantDist = append(wantDist, dist...)
-	}
+	wantInd, wantDist := naiveBatch(x, d, q, k)
 	for name, build := range indexBuilders {
 		ix, err := build(x, d)
 		if err != nil {

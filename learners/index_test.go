@@ -21,6 +21,19 @@ func naiveSqDist(a, b []float64) float64 {
 	return s
 }
 
+// naiveBatch runs naiveKNN on every row of the row-major queries q and
+// returns the row-major k nearest indices and distances.
+func naiveBatch(x []float64, d int, q []float64, k int) ([]int, []float64) {
+	wantInd := make([]int, 0, len(q)/d*k)
+	wantDist := make([]float64, 0, len(q)/d*k)
+	for r := 0; r < len(q)/d; r++ {
+		ind, dist := naiveKNN(x, d, q[r*d:(r+1)*d], k)
+		wantInd = append(wantInd, ind...)
+		wantDist = append(wantDist, dist...)
+	}
+	return wantInd, wantDist
+}
+
 // naiveKNN is the oracle: the first k training indices in the order
 // (squared distance, index), and their distances. It scans the points in
 // index order and keeps a sorted list, so a point that ties the list's k-th
@@ -208,13 +221,7 @@ func TestIndexLarge(t *testing.T) {
 			x := drawPoints(kind, rng, m, d, nil)
 			q := drawPoints(kind, rng, nq, d, x)
 			for _, k := range []int{1, 7} {
-				wantInd := make([]int, 0, nq*k)
-				wantDist := make([]float64, 0, nq*k)
-				for r := 0; r < nq; r++ {
-					ind, dist := naiveKNN(x, d, q[r*d:(r+1)*d], k)
-					wantInd = append(wantInd, ind...)
-					wantDist = append(wantDist, dist...)
-				}
+				wantInd, wantDist := naiveBatch(x, d, q, k)
 				for name, build := range indexBuilders {
 					ix, err := build(x, d)
 					if err != nil {

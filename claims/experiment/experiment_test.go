@@ -27,6 +27,20 @@ var (
 	cache   = map[string]*Result{}
 )
 
+// loadData loads the committed data set "digits" or "breast cancer".
+func loadData(t *testing.T, name string) Data {
+	t.Helper()
+	load, path := LoadBreastCancer, cancerPath
+	if name == "digits" {
+		load, path = LoadDigits, digitsPath
+	}
+	d, err := load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // result runs (once per data set and seed) the default experiment.
 func result(t *testing.T, name string, seed uint64) *Result {
 	t.Helper()
@@ -36,18 +50,7 @@ func result(t *testing.T, name string, seed uint64) *Result {
 	if r, ok := cache[key]; ok {
 		return r
 	}
-	var (
-		d   Data
-		err error
-	)
-	if name == "digits" {
-		d, err = LoadDigits(digitsPath)
-	} else {
-		d, err = LoadBreastCancer(cancerPath)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := loadData(t, name)
 	r, err := Run(d, DefaultConfig(d, seed))
 	if err != nil {
 		t.Fatal(err)

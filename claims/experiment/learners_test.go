@@ -18,18 +18,7 @@ import (
 func TestMatchesLearners(t *testing.T) {
 	for _, name := range []string{"digits", "breast cancer"} {
 		t.Run(name, func(t *testing.T) {
-			var (
-				d   Data
-				err error
-			)
-			if name == "digits" {
-				d, err = LoadDigits(digitsPath)
-			} else {
-				d, err = LoadBreastCancer(cancerPath)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := loadData(t, name)
 			cfg := DefaultConfig(d, testSeed)
 			cfg.Splits = 2
 			if err := checkConfig(d, cfg); err != nil {
