@@ -78,22 +78,28 @@ func predictRisk(h learners.Classifier, eval points, rng *rand.Rand) (float64, [
 // over the labels (see nnAnalysis); a learner that does not reproduce the
 // noise falls below it. rng drives a randomized classifier's answers.
 func checkNNSampler(learner learners.Learner, train points, y []int, eval points, a nnAnalysis, extra, delta float64, rng *rand.Rand) (samplerBand, error) {
-	h, err := learner.Fit(train.dataset(y))
-	if err != nil {
-		return samplerBand{}, err
-	}
-	risk, _, err := predictRisk(h, eval, rng)
-	if err != nil {
-		return samplerBand{}, err
-	}
-	return samplerBand{
-		risk:     risk,
+	return measureInBand(learner, train, y, eval, rng, samplerBand{
 		sampler:  a.sampler,
 		bayes:    a.bayes,
 		boundary: a.boundary,
 		radius:   BoundedDifferences(a.sumSq, delta),
 		extra:    extra,
-	}, nil
+	})
+}
+
+// measureInBand fits learner on (train, y), measures its risk on eval
+// through eta (rng drives a randomized classifier's answers) and returns
+// band with that risk filled in.
+func measureInBand(learner learners.Learner, train points, y []int, eval points, rng *rand.Rand, band samplerBand) (samplerBand, error) {
+	h, err := learner.Fit(train.dataset(y))
+	if err != nil {
+		return samplerBand{}, err
+	}
+	band.risk, _, err = predictRisk(h, eval, rng)
+	if err != nil {
+		return samplerBand{}, err
+	}
+	return band, nil
 }
 
 // lipschitzSlack is the float slack of the exact inequality A^ <= L * mean
@@ -415,21 +421,12 @@ func (ka knnAnalysis) randomNeighbourRadius(delta float64) float64 {
 // for any learner: its risk against G^ with the band A^_k + the radius of
 // randomNeighbourRadius at delta.
 func checkRandomNeighbourSampler(learner learners.Learner, train points, y []int, eval points, ka knnAnalysis, sampler, bayes, delta float64, rng *rand.Rand) (samplerBand, error) {
-	h, err := learner.Fit(train.dataset(y))
-	if err != nil {
-		return samplerBand{}, err
-	}
-	risk, _, err := predictRisk(h, eval, rng)
-	if err != nil {
-		return samplerBand{}, err
-	}
-	return samplerBand{
-		risk:     risk,
+	return measureInBand(learner, train, y, eval, rng, samplerBand{
 		sampler:  sampler,
 		bayes:    bayes,
 		boundary: ka.rnBoundary,
 		radius:   ka.randomNeighbourRadius(delta),
-	}, nil
+	})
 }
 
 // stoneRisk returns the large-sample risk of the k-NN majority vote (binary,
