@@ -6,9 +6,11 @@
 // for Dpotrf, the Cholesky factorization, which calls OpenBLAS's own dpotrf
 // (blocked, multithreaded, with AVX2/AVX-512 kernels), so that mat.Cholesky
 // factorizes on OpenBLAS. The dense kernel-machine solve from n = 256
-// (cholMinN) calls dpotrf directly (cholFactorize) and estimates the
-// condition number and solves with our row-major routines (gonum's dpocon
-// walks the columns of a row-major factor and took longer than dpotrf).
+// (cholMinN) calls dpotrf directly (cholFactorize) over the upper triangle
+// of its Gram matrix (the strict lower triangle keeps the Gram matrix for
+// the residual; dpotrf does not touch it) and estimates the condition
+// number and solves with our row-major routines (gonum's dpocon walks the
+// columns of a row-major factor and took longer than dpotrf).
 // gonum.org/v1/netlib/lapack/netlib is not used because it needs the
 // LAPACKE symbols, which Debian's libopenblas does not export.
 //
@@ -53,16 +55,10 @@ func init() {
 
 // openblasCholesky is choleskyUpper's contract on OpenBLAS's dpotrf: it
 // factorizes a (stride lda) in place as U^T U and reports whether a is
-// positive definite. It sets the strict lower triangle to 0, which dpotrf
-// leaves alone.
+// positive definite. Like choleskyUpper it leaves the strict lower
+// triangle alone (LAPACK's dpotrf does not reference the other triangle).
 func openblasCholesky(a []float64, n, lda int) bool {
-	if !(openblasLAPACK{}).Dpotrf(blas.Upper, n, a, lda) {
-		return false
-	}
-	for i := 1; i < n; i++ {
-		clear(a[i*lda : i*lda+i])
-	}
-	return true
+	return (openblasLAPACK{}).Dpotrf(blas.Upper, n, a, lda)
 }
 
 // openblasLAPACK is gonum's native LAPACK with Dpotrf replaced by

@@ -46,8 +46,10 @@ func useOwnCholesky(n int) bool {
 // choleskyUpper factorizes the symmetric positive definite n x n row-major
 // matrix a (stride lda, upper triangle read) in place as A = U^T U with U
 // upper triangular, written over the upper triangle of a; the strict lower
-// triangle is set to 0. It reports false, leaving a partly overwritten, if
-// a pivot is not positive (or NaN): A is not numerically positive definite.
+// triangle is neither read nor written, so it can keep a copy of A (the
+// dense kernel solve computes its residual from there). It reports false,
+// leaving the upper triangle partly overwritten, if a pivot is not positive
+// (or NaN): A is not numerically positive definite.
 //
 // It is the right-looking blocked algorithm of LAPACK's dpotrf with blocks
 // of cholBlock columns: for each block, factor the diagonal block
@@ -117,9 +119,6 @@ func choleskyUpper(a []float64, n, lda int) bool {
 		}
 		wg.Wait()
 	}
-	for i := 1; i < n; i++ {
-		clear(a[i*lda : i*lda+i])
-	}
 	return true
 }
 
@@ -169,8 +168,8 @@ func cholSolveRows(a []float64, lda, k0, kb int, u12 []float64, lo, hi int) {
 // cholUpdate subtracts U12^T U12 from the upper triangle of the m x m
 // trailing matrix a22 (stride lda) in its columns [lo, hi): ap holds the
 // columns of U12 packed in strips of kernels.MR (kernels.PackA), bp and tmp
-// are scratch. Blocks straddling the diagonal also update entries just
-// below it, which are never read.
+// are scratch. Blocks straddling the diagonal go through tmp, so that no
+// entry below the diagonal is written.
 func cholUpdate(a22 []float64, lda, m, kb int, u12, ap, bp, tmp []float64, lo, hi int) {
 	const mr, nr = kernels.MR, kernels.NR
 	for j0 := lo; j0 < hi; j0 += nr {
@@ -179,15 +178,17 @@ func cholUpdate(a22 []float64, lda, m, kb int, u12, ap, bp, tmp []float64, lo, h
 		for i0 := 0; i0 < j0+cols; i0 += mr {
 			rows := min(mr, m-i0)
 			a := ap[i0*kb : (i0+mr)*kb]
-			if rows == mr && cols == nr {
+			if rows == mr && cols == nr && i0+mr-1 <= j0 {
 				kernels.SubMul(a22[i0*lda+j0:], lda, a, bp, kb)
 				continue
 			}
 			clear(tmp)
 			kernels.SubMul(tmp, nr, a, bp, kb)
 			for r := range rows {
+				// Row i0+r starts at the diagonal, column i0+r.
+				c0 := max(0, i0+r-j0)
 				row := a22[(i0+r)*lda+j0 : (i0+r)*lda+j0+cols]
-				for c := range row {
+				for c := c0; c < cols; c++ {
 					row[c] += tmp[r*nr+c]
 				}
 			}
@@ -267,12 +268,13 @@ func cholRcond(u []float64, n, lda int, anorm float64) float64 {
 	}
 }
 
-// symUpperMul sets dst = G A for the symmetric n x n row-major G of which
-// only the upper triangle of g (stride ldg) is read, and the n x k
+// symLowerMul sets dst = G A for the symmetric n x n row-major G whose
+// strict lower triangle is in g (stride ldg) and whose diagonal entries all
+// equal diag (g's diagonal and upper triangle are not read), and the n x k
 // row-major A and dst (stride k), one column at a time with kernels.Dot
-// along the rows of the upper triangle and kernels.Axpy for their mirror
-// images below the diagonal.
-func symUpperMul(dst, g []float64, n, ldg int, a []float64, k int) {
+// along the rows of the lower triangle and kernels.Axpy for their mirror
+// images above the diagonal.
+func symLowerMul(dst, g []float64, n, ldg int, diag float64, a []float64, k int) {
 	col := make([]float64, n)
 	out := make([]float64, n)
 	for c := range k {
@@ -281,9 +283,9 @@ func symUpperMul(dst, g []float64, n, ldg int, a []float64, k int) {
 		}
 		clear(out)
 		for i := range n {
-			row := g[i*ldg+i+1 : i*ldg+n]
-			out[i] += g[i*ldg+i]*col[i] + kernels.Dot(row, col[i+1:])
-			kernels.Axpy(col[i], row, out[i+1:])
+			row := g[i*ldg : i*ldg+i]
+			out[i] += diag*col[i] + kernels.Dot(row, col[:i])
+			kernels.Axpy(col[i], row, out[:i])
 		}
 		for i, v := range out {
 			dst[i*k+c] = v

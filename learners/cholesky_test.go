@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -36,7 +37,8 @@ func cholTestGram(rng *rand.Rand, n int, h, ridge float64) []float64 {
 // |U^T U - A| <= gamma_{n+1} |U^T| |U| entrywise, gamma_m = m u/(1 - m u),
 // u = 2^-53; the check doubles it to cover the rounding of its own
 // evaluation of U^T U. Sizes cross the block width (96), the 6 x 8 register
-// blocks and the parallel threshold. The strict lower triangle must be 0.
+// blocks and the parallel threshold. The strict lower triangle must be left
+// as it was.
 func TestCholeskyUpperBackwardError(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 13))
 	for _, n := range []int{1, 2, 7, 95, 96, 97, 200, 293} {
@@ -45,7 +47,7 @@ func TestCholeskyUpperBackwardError(t *testing.T) {
 		for i := range n {
 			copy(u[i*n+i:(i+1)*n], a[i*n+i:(i+1)*n]) // upper triangle only
 			for j := range i {
-				u[i*n+j] = math.NaN() // must not be read
+				u[i*n+j] = -float64(i*n + j) // must not be read or written
 			}
 		}
 		if !choleskyUpper(u, n, n) {
@@ -55,8 +57,8 @@ func TestCholeskyUpperBackwardError(t *testing.T) {
 		for i := range n {
 			for j := range n {
 				if j < i {
-					if u[i*n+j] != 0 {
-						t.Fatalf("n=%d: U[%d][%d] = %v below the diagonal", n, i, j, u[i*n+j])
+					if u[i*n+j] != -float64(i*n+j) {
+						t.Fatalf("n=%d: entry (%d, %d) below the diagonal changed to %v", n, i, j, u[i*n+j])
 					}
 					continue
 				}
@@ -89,24 +91,36 @@ func TestCholeskyUpperNotPositiveDefinite(t *testing.T) {
 }
 
 // TestDenseCholeskySolveMatchesGonum checks the dense solve of order
-// n >= cholMinN (choleskyUpper where the CPU allows) against gonum's
-// mat.Cholesky: for A with condition number kappa the two solutions of
-// A X = Y, each backward stable, differ by at most about
+// n >= cholMinN (cholFactorize where the CPU or the build allows) against
+// gonum's mat.Cholesky: for A with condition number kappa the two solutions
+// of A X = Y, each backward stable, differ by at most about
 // 2 kappa c n u ||X||; with kappa below 1e4 here (Laplace Gram, ridge 0.1)
-// 1e-8 relative is far above that. Also checks the condition error and
-// the failure of a non-positive-definite matrix.
+// 1e-8 relative is far above that. It checks the product G X against
+// gonum's multiply (a dot product of length n per entry: within
+// 4 n u sum_j |G_ij X_jc|, as in TestSymLowerMul), that the strict lower
+// triangle is left as it was, the condition error, and the failure of a
+// non-positive-definite matrix.
 func TestDenseCholeskySolveMatchesGonum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 29))
-	const n, k = 300, 3
-	sym := mat.NewSymDense(n, cholTestGram(rng, n, 0.05, 0.1))
+	const n, k, ridge = 300, 3, 0.1
+	a := cholTestGram(rng, n, 0.05, ridge)
+	sym := mat.NewSymDense(n, slices.Clone(a))
 	y := mat.NewDense(n, k, nil)
 	for i := range n {
 		y.Set(i, rng.IntN(k), 1)
 	}
-	var got mat.Dense
-	got.ReuseAs(n, k)
-	if err := denseCholeskySolve(&got, sym, y); err != nil {
+	norm1 := lapack64.Lansy(mat.CondNorm, sym.RawSymmetric(), make([]float64, n))
+	g := slices.Clone(a)
+	got, gx, err := denseCholeskySolve(g, n, norm1, 1+ridge, y.RawMatrix().Data, k)
+	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range n {
+		for j := range i {
+			if g[i*n+j] != a[i*n+j] {
+				t.Fatalf("entry (%d, %d) below the diagonal changed from %v to %v", i, j, a[i*n+j], g[i*n+j])
+			}
+		}
 	}
 	var chol mat.Cholesky
 	if !chol.Factorize(sym) {
@@ -117,9 +131,22 @@ func TestDenseCholeskySolveMatchesGonum(t *testing.T) {
 		t.Fatal(err)
 	}
 	var diff mat.Dense
-	diff.Sub(&got, &want)
+	diff.Sub(mat.NewDense(n, k, got), &want)
 	if rel := mat.Norm(&diff, 2) / mat.Norm(&want, 2); !(rel <= 1e-8) {
 		t.Fatalf("relative difference from gonum %g, want <= 1e-8", rel)
+	}
+	var wantGX mat.Dense
+	wantGX.Mul(sym, mat.NewDense(n, k, got))
+	for i := range n {
+		for c := range k {
+			var abs float64
+			for j := range n {
+				abs += math.Abs(a[i*n+j] * got[j*k+c])
+			}
+			if d := math.Abs(gx[i*k+c] - wantGX.At(i, c)); !(d <= 4*float64(n)*0x1p-53*abs) {
+				t.Fatalf("G X (%d, %d): got %v, gonum %v", i, c, gx[i*k+c], wantGX.At(i, c))
+			}
+		}
 	}
 
 	// Exact duplicate points without a ridge: singular.
@@ -128,9 +155,8 @@ func TestDenseCholeskySolveMatchesGonum(t *testing.T) {
 		dup[1*n+j], dup[j*n+1] = dup[0*n+j], dup[j*n+0]
 	}
 	dup[1*n+1] = dup[0]
-	var out mat.Dense
-	out.ReuseAs(n, k)
-	err := denseCholeskySolve(&out, mat.NewSymDense(n, dup), y)
+	norm1 = lapack64.Lansy(mat.CondNorm, mat.NewSymDense(n, dup).RawSymmetric(), make([]float64, n))
+	_, _, err = denseCholeskySolve(dup, n, norm1, 1, y.RawMatrix().Data, k)
 	var cond mat.Condition
 	if !errors.Is(err, errNotPositiveDefinite) && !errors.As(err, &cond) {
 		t.Fatalf("singular matrix: error %v, want not positive definite or a condition error", err)
@@ -175,15 +201,17 @@ func TestCholRcondMatchesDpocon(t *testing.T) {
 	}
 }
 
-// TestSymUpperMul checks symUpperMul against gonum's symmetric multiply
-// with garbage in the strict lower triangle (which must not be read): each
-// entry is a dot product of length n, so the two differ by at most
-// 2 n u sum_j |G_ij A_jc| (u = 2^-53), doubled here.
-func TestSymUpperMul(t *testing.T) {
+// TestSymLowerMul checks symLowerMul against gonum's symmetric multiply
+// with garbage on the diagonal and in the upper triangle (which must not be
+// read; the diagonal comes as the constant 1 + ridge of a kernel Gram
+// matrix): each entry is a dot product of length n, so the two differ by at
+// most 2 n u sum_j |G_ij A_jc| (u = 2^-53), doubled here.
+func TestSymLowerMul(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 43))
+	const ridge = 0.5
 	for _, n := range []int{1, 2, 17, 40, 101} {
 		const k = 3
-		g := cholTestGram(rng, n, 0.3, 0.5)
+		g := cholTestGram(rng, n, 0.3, ridge)
 		a := make([]float64, n*k)
 		for i := range a {
 			a[i] = rng.Float64()*2 - 1
@@ -192,12 +220,12 @@ func TestSymUpperMul(t *testing.T) {
 		var want mat.Dense
 		want.Mul(sym, mat.NewDense(n, k, a))
 		for i := range n {
-			for j := range i {
+			for j := i; j < n; j++ {
 				g[i*n+j] = math.NaN()
 			}
 		}
 		got := make([]float64, n*k)
-		symUpperMul(got, g, n, n, a, k)
+		symLowerMul(got, g, n, n, 1+ridge, a, k)
 		for i := range n {
 			for c := range k {
 				var abs float64

@@ -5,19 +5,15 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sync"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
 // MaxKernelMachinePoints is the largest training set a KernelMachine
-// accepts. The dense solve keeps the Gram matrix and its Cholesky factor,
-// 16 n^2 bytes: 16 GiB at this size.
+// accepts. The dense solve keeps the Gram matrix and its Cholesky factor in
+// one n x n matrix, 8 n^2 bytes: 8 GiB at this size.
 const MaxKernelMachinePoints = 1 << 15
 
 // ErrGramNotFactorized is wrapped by the error a KernelMachine returns when
@@ -93,15 +89,18 @@ const (
 //     points, where G is close to the identity. It costs O(n^2 d) to find
 //     the entries and O(nnz K) per iteration.
 //   - dense (SolverDenseCholesky) otherwise, or when the sparse path does
-//     not certify its residual: G~ + Ridge*I in a mat.SymDense (upper
-//     triangle filled), factorized once and solved for all K columns. For
+//     not certify its residual: G~ + Ridge*I in one n x n row-major
+//     matrix (filled on all cores, exponentials vectorized), factorized
+//     in place over its upper triangle once and solved for all K columns,
+//     with the Gram matrix kept below the diagonal for the residual. For
 //     n >= 256 on CPUs with AVX2 and FMA the factorization is our blocked
 //     Cholesky (AVX2/AVX-512 assembly kernels, on all cores; in the
 //     openblas build OpenBLAS's dpotrf at any CPU), else gonum's
-//     mat.Cholesky; either way the condition number is estimated by
-//     LAPACK's dpocon algorithm, as mat.Cholesky does. It costs n^3/3 flops (about 3 s at
-//     n = 4000 with gonum in pure Go) and 16 n^2 bytes (the Gram matrix
-//     and the factor).
+//     mat.Cholesky on a copy; either way the condition number is
+//     estimated by LAPACK's dpocon algorithm, as mat.Cholesky does. It
+//     costs n^3/3 flops (about 0.8 s at n = 4000 with our Cholesky on two
+//     AVX-512 cores, 3 s with gonum's) and 8 n^2 bytes (16 n^2 with
+//     gonum's copy).
 type KernelMachine struct {
 	Kernel    Kernel
 	Bandwidth float64
@@ -171,40 +170,32 @@ func (m KernelMachine) Fit(train Dataset) (Classifier, error) {
 // solveDense solves (G~ + ridge*I) A = Y by Cholesky and sets the
 // coefficients, the residual and the solver name. Its errors wrap
 // ErrGramNotFactorized.
-func (c *KernelClassifier) solveDense(yData []float64) error {
+func (c *KernelClassifier) solveDense(y []float64) error {
 	n, k := c.n, c.k
-	g, cut := c.gram()
-	y := mat.NewDense(n, k, yData)
-	a := mat.NewDense(n, k, nil)
-	if err := denseCholeskySolve(a, g, y); err != nil {
+	g, cut, norm1 := c.gram()
+	diag := 1 + c.ridge
+	coef, ga, err := denseCholeskySolve(g, n, norm1, diag, y, k)
+	if err != nil {
 		var cond mat.Condition
 		if errors.As(err, &cond) {
 			return fmt.Errorf("%w: G + ridge*I has condition number %.3g, above %g", ErrGramNotFactorized, float64(cond), mat.ConditionTolerance)
 		}
 		return fmt.Errorf("%w: %w", ErrGramNotFactorized, err)
 	}
-	coef := a.RawMatrix().Data // n x k, stride k since a is freshly allocated
+	// Residual R = (G~ + ridge*I) A - Y on the stored Gram matrix G~, plus
+	// a bound on (G - G~) A for the cut entries:
+	// ||(G - G~) A||_F <= ||G - G~||_F ||A||_F.
+	var rr, aa float64
 	for i, v := range coef {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("%w: coefficient %d of class %d is %v", ErrGramNotFactorized, i/k, i%k, v)
 		}
-	}
-
-	// Residual R = (G~ + ridge*I) A - Y on the stored Gram matrix G~,
-	// through a symmetric multiply that reads the upper triangle row by row
-	// (gonum's Dsymm walks columns and was slower than the factorization),
-	// plus a bound on (G - G~) A for the cut entries:
-	// ||(G - G~) A||_F <= ||G - G~||_F ||A||_F.
-	sym := g.RawSymmetric()
-	r := make([]float64, n*k)
-	symUpperMul(r, sym.Data, n, sym.Stride, coef, k)
-	var rr float64
-	for i, v := range r {
-		u := v - yData[i]
+		u := ga[i] - y[i]
 		rr += u * u
+		aa += v * v
 	}
 	normY := math.Sqrt(float64(n * k)) // ||Y||_F, entries +-1
-	c.residual = math.Sqrt(rr)/normY + kernCutBound(cut, mat.Norm(a, 2))/normY
+	c.residual = math.Sqrt(rr)/normY + kernCutBound(cut, math.Sqrt(aa))/normY
 	c.coef = coef
 	c.solver = SolverDenseCholesky
 	return nil
@@ -214,47 +205,56 @@ func (c *KernelClassifier) solveDense(yData []float64) error {
 // factorization fails.
 var errNotPositiveDefinite = errors.New("matrix G + ridge*I is not numerically positive definite")
 
-// denseCholeskySolve sets dst to the solution of g X = y by a Cholesky
-// factorization of g: with cholFactorize (choleskyUpper, or OpenBLAS's
-// dpotrf in the openblas build), cholRcond and cholSolve where
-// useOwnCholesky(n), else with gonum's mat.Cholesky. Both return errNotPositiveDefinite if the
-// factorization fails and a mat.Condition error (with dst set) if the
-// condition number estimate (LAPACK's dpocon, 1-norm) exceeds
-// mat.ConditionTolerance.
-func denseCholeskySolve(dst *mat.Dense, g *mat.SymDense, y *mat.Dense) error {
-	n := g.SymmetricDim()
+// denseCholeskySolve solves G X = Y by a Cholesky factorization of the
+// symmetric positive definite n x n row-major G, stored in full in g
+// (stride n, both triangles) with every diagonal entry equal to diag and
+// norm1 = ||G||_1, for the n x k row-major Y. It returns X and the product
+// G X (symLowerMul, from the strict lower triangle, for the caller's
+// residual). Where useOwnCholesky(n) it factorizes with cholFactorize
+// (choleskyUpper, or OpenBLAS's dpotrf in the openblas build) over the
+// upper triangle of g, then estimates the condition number (cholRcond) on
+// one goroutine while solving (cholSolve) and multiplying on another;
+// otherwise gonum's mat.Cholesky factorizes a copy. Either way the strict
+// lower triangle of g is left as it was. It returns errNotPositiveDefinite
+// if the factorization fails, and a mat.Condition error (with X and G X
+// set) if the condition number estimate (LAPACK's dpocon algorithm,
+// 1-norm) exceeds mat.ConditionTolerance.
+func denseCholeskySolve(g []float64, n int, norm1, diag float64, y []float64, k int) (x, gx []float64, err error) {
+	gx = make([]float64, n*k)
 	if !useOwnCholesky(n) {
 		var chol mat.Cholesky
-		if ok := chol.Factorize(g); !ok {
-			return errNotPositiveDefinite
+		if ok := chol.Factorize(mat.NewSymDense(n, g)); !ok {
+			return nil, nil, errNotPositiveDefinite
 		}
-		return chol.SolveTo(dst, y)
+		var dst mat.Dense
+		err = chol.SolveTo(&dst, mat.NewDense(n, k, y))
+		x = dst.RawMatrix().Data // n x k, stride k since dst was empty
+		symLowerMul(gx, g, n, n, diag, x, k)
+		return x, gx, err
 	}
 	// The same steps as mat.Cholesky's Factorize and SolveTo, with the
 	// factorization, the condition estimate (dpocon's algorithm) and the
 	// triangular solves done row by row on the row-major factor; gonum's
 	// dpocon and dpotrs walk its columns, and took longer than the
 	// factorization.
-	sym := g.RawSymmetric()
-	f := make([]float64, n*n)
-	for i := range n {
-		copy(f[i*n+i:(i+1)*n], sym.Data[i*sym.Stride+i:i*sym.Stride+n])
+	if !cholFactorize(g, n, n) {
+		return nil, nil, errNotPositiveDefinite
 	}
-	anorm := lapack64.Lansy(mat.CondNorm, sym, make([]float64, n))
-	if !cholFactorize(f, n, n) {
-		return errNotPositiveDefinite
+	var rcond float64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rcond = cholRcond(g, n, n, norm1)
+	}()
+	x = slices.Clone(y)
+	cholSolve(g, n, n, x, k)
+	symLowerMul(gx, g, n, n, diag, x, k)
+	wg.Wait()
+	if cond := 1 / rcond; cond > mat.ConditionTolerance {
+		return x, gx, mat.Condition(cond)
 	}
-	cond := 1 / cholRcond(f, n, n, anorm)
-	dst.Copy(y)
-	if raw := dst.RawMatrix(); raw.Stride == raw.Cols {
-		cholSolve(f, n, n, raw.Data[:n*raw.Cols], raw.Cols)
-	} else {
-		lapack64.Potrs(blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: n, Stride: n, Data: f}, raw)
-	}
-	if cond > mat.ConditionTolerance {
-		return mat.Condition(cond)
-	}
-	return nil
+	return x, gx, nil
 }
 
 // kernCutBound returns exp(-46) sqrt(cut) ||A||_F, a bound on
@@ -342,16 +342,12 @@ type kernSparse struct {
 func (c *KernelClassifier) sparseGram(maxUpper int, maxRow float64) (*kernSparse, bool) {
 	n, d := c.n, c.d
 	g := &kernSparse{start: make([]int, n+1), diag: 1 + c.ridge}
-	thr := c.kern.cutR2()
+	eval := c.kern.gramEval()
 	for i := range n {
 		xi := c.x[i*d : (i+1)*d]
 		var rowSum float64
 		for j := i + 1; j < n; j++ {
-			r2 := kernSqDist(xi, c.x[j*d:(j+1)*d])
-			if r2 > thr {
-				continue
-			}
-			v, dropped := c.kern.gram(r2)
+			v, dropped := eval.at(kernSqDist(xi, c.x[j*d:(j+1)*d]))
 			if dropped {
 				continue
 			}
@@ -472,76 +468,6 @@ func oneVsRest(labels []int, k int) []float64 {
 		y[i*k+c] = 1
 	}
 	return y
-}
-
-// gram returns G~ + ridge*I as a symmetric matrix, filling the upper
-// triangle only, with no allocation per entry, and the number of
-// off-diagonal entries (both triangles) cut to 0 (see kernGramCutoff).
-//
-// Rows are split over up to GOMAXPROCS goroutines in bands of equal
-// triangle area (each entry is computed the same way by whichever
-// goroutine owns it, so the result does not depend on the split).
-func (c *KernelClassifier) gram() (*mat.SymDense, int) {
-	n := c.n
-	g := mat.NewSymDense(n, nil)
-	raw := g.RawSymmetric()
-	workers := 1
-	if n >= 256 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	// Row i has n-1-i entries; band w ends where the rows before it hold
-	// the fraction (w+1)/workers of the n(n-1)/2 entries.
-	bound := func(w int) int {
-		if w >= workers {
-			return n
-		}
-		f := 1 - float64(w)/float64(workers)
-		return n - int(float64(n)*math.Sqrt(f))
-	}
-	cuts := make([]int, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cuts[w] = c.gramRows(raw, bound(w), bound(w+1))
-		}()
-	}
-	wg.Wait()
-	cut := 0
-	for _, v := range cuts {
-		cut += v
-	}
-	return g, cut
-}
-
-// gramRows fills rows [lo, hi) of the upper triangle of G~ + ridge*I into
-// raw and returns the number of off-diagonal entries (both triangles) in
-// those rows cut to 0.
-func (c *KernelClassifier) gramRows(raw blas64.Symmetric, lo, hi int) int {
-	n, d := c.n, c.d
-	diag := 1 + c.ridge // K(0) = 1
-	thr := c.kern.cutR2()
-	cut := 0
-	for i := lo; i < hi; i++ {
-		xi := c.x[i*d : (i+1)*d]
-		row := raw.Data[i*raw.Stride : i*raw.Stride+n]
-		row[i] = diag
-		for j := i + 1; j < n; j++ {
-			r2 := kernSqDist(xi, c.x[j*d:(j+1)*d])
-			if r2 > thr {
-				row[j] = 0
-				cut += 2
-				continue
-			}
-			v, dropped := c.kern.gram(r2)
-			row[j] = v
-			if dropped {
-				cut += 2
-			}
-		}
-	}
-	return cut
 }
 
 // KernelClassifier is a fitted KernelMachine. It is immutable and safe for

@@ -13,7 +13,8 @@
 // neighbour search: a register-blocked block of dot products compared with
 // thresholds, returning bits), SubMul (the 6 x 16 register-blocked
 // multiply-subtract of a blocked Cholesky update, over panels packed by
-// PackA and PackB) and Axpy.
+// PackA and PackB), Axpy, Dot, and ExpNeg (exp(-a) for the entries of a
+// kernel Gram matrix).
 //
 // The assembly accumulates each dot product sequentially with fused
 // multiply-adds, s = fma(a_l, b_l, s) for l = 0, 1, ..., so its results are
@@ -22,7 +23,9 @@
 // gives different bits within the usual dot-product error bound: callers
 // that need exact answers (the brute-force neighbour index) use these
 // kernels only to shortlist candidates under a rounding bound that covers
-// both, and recheck the shortlist exactly.
+// both, and recheck the shortlist exactly. ExpNeg's assembly likewise
+// matches its Go transcription with math.FMA bit for bit, and its plain-Go
+// path is math.Exp, within a few ulps of it.
 //
 // The package is internal: its functions panic on misuse (mismatched
 // lengths) rather than return errors, since their only callers are in this

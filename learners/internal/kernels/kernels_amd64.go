@@ -63,3 +63,8 @@ func axpy4(y, x *float64, n int, alpha float64)
 //
 //go:noescape
 func dot16(x, y *float64, n int) float64
+
+// expNeg4 is ExpNeg on the first 4n entries of x; n >= 1. c is expTable.
+//
+//go:noescape
+func expNeg4(x *float64, n int, c *float64)
