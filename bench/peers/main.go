@@ -316,10 +316,14 @@ func run(out string, reps int, idleLoad float64, idleTimeout time.Duration, pyth
 			verdict = "DIFFER"
 			mismatches = append(mismatches, fmt.Sprintf("%s: ||a_go - a_scipy|| / ||a_scipy|| = %.3g > max(1e-8, cond*eps = %.3g) (residuals: Go %.3g, scipy %.3g)", c.Name, rel, forward, g.residual, p.Residual))
 		}
+		fit := compareFitted(c, g.coef, a)
+		if fit.predDiff > 0 {
+			mismatches = append(mismatches, fmt.Sprintf("%s: the fitted classifiers disagree at %d of %d new points", c.Name, fit.predDiff, fittedQueries))
+		}
 		ratio := p.Seconds / g.seconds
 		ratios[c.Name] = ratio
-		fmt.Printf("| %s | %.4f | %s, res %.2g | %.4f [%.4f] | gram+cho_factor+cho_solve, res %.2g | %.2f | coef rel diff %.2g %s |\n",
-			c.Name, g.seconds, g.solver, g.residual, p.Seconds, p.SolveSeconds, p.Residual, ratio, rel, verdict)
+		fmt.Printf("| %s | %.4f | %s, res %.2g | %.4f [%.4f] | gram+cho_factor+cho_solve, res %.2g | %.2f | coef rel diff %.2g %s; f rel diff %.2g, pred %d/%d |\n",
+			c.Name, g.seconds, g.solver, g.residual, p.Seconds, p.SolveSeconds, p.Residual, ratio, rel, verdict, fit.rel, fittedQueries-fit.predDiff, fittedQueries)
 	}
 
 	// Bars of issue 5.
@@ -747,6 +751,71 @@ func diffCount(a, b []int) int {
 		}
 	}
 	return n
+}
+
+// fittedQueries is the number of new points at which compareFitted
+// evaluates both fitted functions.
+const fittedQueries = 1000
+
+// fitted is the agreement of two kernel fits as functions: the relative
+// difference of their values at new points and the number of points where
+// their classes (argmax over the K outputs) differ.
+type fitted struct {
+	rel      float64
+	predDiff int
+}
+
+// compareFitted evaluates f(x) = sum_i K(||x - x_i||) A_i (K outputs) for
+// the coefficients aGo and aPeer at fittedQueries points uniform on
+// [0,1]^d (a fixed seed), by the same loop for both, and returns
+// ||F_go - F_peer||_F / ||F_peer||_F and the count of differing argmaxes.
+// Coefficients of an ill-conditioned system may differ by cond * eps
+// along the eigenvectors of its smallest eigenvalues, which the fitted
+// function barely sees.
+func compareFitted(c kernelCase, aGo, aPeer []float64) fitted {
+	kern := learners.Laplace
+	if c.Kernel == "gaussian" {
+		kern = learners.Gaussian
+	}
+	rng := rand.New(rand.NewPCG(20261126, 3))
+	fGo := make([]float64, fittedQueries*c.K)
+	fPeer := make([]float64, fittedQueries*c.K)
+	q := make([]float64, c.D)
+	var res fitted
+	for t := range fittedQueries {
+		for j := range q {
+			q[j] = rng.Float64()
+		}
+		sGo, sPeer := fGo[t*c.K:(t+1)*c.K], fPeer[t*c.K:(t+1)*c.K]
+		for i := range c.N {
+			var r2 float64
+			for j, v := range q {
+				u := v - c.ds.X[i*c.D+j]
+				r2 += u * u
+			}
+			w := kern.Eval(math.Sqrt(r2), c.Bandwidth, c.D)
+			for k := range c.K {
+				sGo[k] += w * aGo[i*c.K+k]
+				sPeer[k] += w * aPeer[i*c.K+k]
+			}
+		}
+		if argmax(sGo) != argmax(sPeer) {
+			res.predDiff++
+		}
+	}
+	res.rel = relDiff(fGo, fPeer)
+	return res
+}
+
+// argmax returns the index of the largest entry of s, ties to the lower.
+func argmax(s []float64) int {
+	best := 0
+	for i, v := range s {
+		if v > s[best] {
+			best = i
+		}
+	}
+	return best
 }
 
 // relDiff returns ||a - b|| / ||b|| (Frobenius).
