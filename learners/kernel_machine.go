@@ -347,7 +347,11 @@ func (c *KernelClassifier) sparseGram(maxUpper int, maxRow float64) (*kernSparse
 		xi := c.x[i*d : (i+1)*d]
 		var rowSum float64
 		for j := i + 1; j < n; j++ {
-			v, dropped := eval.at(kernSqDist(xi, c.x[j*d:(j+1)*d]))
+			r2 := kernSqDist(xi, c.x[j*d:(j+1)*d])
+			if r2 > eval.thr {
+				continue // most pairs: decided here, without a call
+			}
+			v, dropped := eval.at(r2)
 			if dropped {
 				continue
 			}
