@@ -622,12 +622,7 @@ func kernelRidgeForecast(kern learners.Kernel, h, lambda float64, train, query p
 				mean[c] += kq[i] * v
 			}
 		}
-		best := 0
-		for c := range mean {
-			if mean[c] > mean[best] {
-				best = c
-			}
-		}
+		best := gen.BayesLabel(mean)
 		radius := math.Sqrt(logTerm * 8 * norm2 / (lambda * lambda))
 		forecast[j] = best
 		for c := range mean {

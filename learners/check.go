@@ -42,3 +42,16 @@ func classScratch(buf *[16]float64, k int) []float64 {
 	}
 	return make([]float64, k)
 }
+
+// argmaxLow returns the index of the largest entry of s and that entry,
+// ties to the lower index (the tie rule of every classifier here). It
+// panics if s is empty.
+func argmaxLow[T int | int32 | float64](s []T) (int, T) {
+	best := 0
+	for i, v := range s {
+		if v > s[best] {
+			best = i
+		}
+	}
+	return best, s[best]
+}

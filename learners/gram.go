@@ -83,7 +83,7 @@ func (c *KernelClassifier) gramBand(g []float64, lo, hi int) int {
 			seg := g[i*n+jlo : i*n+j1]
 			for t := range seg {
 				j := jlo + t
-				seg[t], cutAt[t] = eval.score(kernSqDist(xi, c.x[j*d:(j+1)*d]))
+				seg[t], cutAt[t] = eval.score(sqDist(xi, c.x[j*d:(j+1)*d]))
 			}
 			kernels.ExpNeg(seg)
 			for t, v := range seg {

@@ -45,7 +45,7 @@ func TestGram(t *testing.T) {
 					}
 					continue
 				}
-				r := math.Sqrt(kernSqDist(x[i*d:(i+1)*d], x[j*d:(j+1)*d]))
+				r := math.Sqrt(sqDist(x[i*d:(i+1)*d], x[j*d:(j+1)*d]))
 				e := kern.kernel.Eval(r, kern.h, d)
 				a := -math.Log(e)
 				if v == 0 {

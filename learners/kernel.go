@@ -245,14 +245,3 @@ func kernHalfPow(t float64, d int) float64 {
 	}
 	return p
 }
-
-// kernSqDist returns ||x - y||^2.
-func kernSqDist(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s float64
-	for j, v := range x {
-		u := v - y[j]
-		s += u * u
-	}
-	return s
-}

@@ -182,20 +182,12 @@ func (c *KernelClassifier) solveDense(y []float64) error {
 		}
 		return fmt.Errorf("%w: %w", ErrGramNotFactorized, err)
 	}
-	// Residual R = (G~ + ridge*I) A - Y on the stored Gram matrix G~, plus
-	// a bound on (G - G~) A for the cut entries:
-	// ||(G - G~) A||_F <= ||G - G~||_F ||A||_F.
-	var rr, aa float64
 	for i, v := range coef {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("%w: coefficient %d of class %d is %v", ErrGramNotFactorized, i/k, i%k, v)
 		}
-		u := ga[i] - y[i]
-		rr += u * u
-		aa += v * v
 	}
-	normY := math.Sqrt(float64(n * k)) // ||Y||_F, entries +-1
-	c.residual = math.Sqrt(rr)/normY + kernCutBound(cut, math.Sqrt(aa))/normY
+	c.residual = kernResidual(ga, y, coef, cut)
 	c.coef = coef
 	c.solver = SolverDenseCholesky
 	return nil
@@ -257,14 +249,28 @@ func denseCholeskySolve(g []float64, n int, norm1, diag float64, y []float64, k 
 	return x, gx, nil
 }
 
-// kernCutBound returns exp(-46) sqrt(cut) ||A||_F, a bound on
-// ||(G - G~) A||_F when cut entries of G, each below exp(-46), are stored as
-// 0 in G~.
-func kernCutBound(cut int, normA float64) float64 {
-	if cut == 0 {
-		return 0
+// kernResidual returns the relative residual that Residual reports, for
+// ga = (G~ + ridge*I) A computed on the stored Gram matrix G~ (its entries
+// below exp(-46) cut to 0, cut of them), the targets y (entries +-1, so
+// ||Y||_F = sqrt(len(y))) and the coefficients a:
+//
+//	||ga - Y||_F / ||Y||_F + exp(-46) sqrt(cut) ||A||_F / ||Y||_F,
+//
+// the second term bounding ||(G - G~) A||_F / ||Y||_F by
+// ||G - G~||_F ||A||_F.
+func kernResidual(ga, y, a []float64, cut int) float64 {
+	var rr, aa float64
+	for i, v := range a {
+		u := ga[i] - y[i]
+		rr += u * u
+		aa += v * v
 	}
-	return math.Exp(-kernGramCutoff) * math.Sqrt(float64(cut)) * normA
+	normY := math.Sqrt(float64(len(y)))
+	res := math.Sqrt(rr) / normY
+	if cut > 0 {
+		res += math.Exp(-kernGramCutoff) * math.Sqrt(float64(cut)) * math.Sqrt(aa) / normY
+	}
+	return res
 }
 
 // SparseResidualTolerance is the relative residual (see
@@ -307,15 +313,7 @@ func (c *KernelClassifier) solveSparse(y []float64) bool {
 	// recursively updated one.
 	r := make([]float64, n*k)
 	g.mul(r, a, n, k)
-	var rr, aa float64
-	for i := range r {
-		u := y[i] - r[i]
-		rr += u * u
-		aa += a[i] * a[i]
-	}
-	normY := math.Sqrt(float64(n * k))
-	cut := n*(n-1) - 2*len(g.vals)
-	res := math.Sqrt(rr)/normY + kernCutBound(cut, math.Sqrt(aa))/normY
+	res := kernResidual(r, y, a, n*(n-1)-2*len(g.vals))
 	if !(res <= SparseResidualTolerance) {
 		return false
 	}
@@ -347,7 +345,7 @@ func (c *KernelClassifier) sparseGram(maxUpper int, maxRow float64) (*kernSparse
 		xi := c.x[i*d : (i+1)*d]
 		var rowSum float64
 		for j := i + 1; j < n; j++ {
-			r2 := kernSqDist(xi, c.x[j*d:(j+1)*d])
+			r2 := sqDist(xi, c.x[j*d:(j+1)*d])
 			if r2 > eval.thr {
 				continue // most pairs: decided here, without a call
 			}
@@ -557,18 +555,7 @@ func (c *KernelClassifier) PredictBatch(x []float64, dst []int, _ *rand.Rand) er
 
 func (c *KernelClassifier) predict(x, s []float64) int {
 	c.kern.accumulate(x, c.x, c.d, nil, c.coef, s)
-	return kernArgmax(s)
-}
-
-// kernArgmax returns the index of the largest entry of s, ties to the lower
-// index.
-func kernArgmax(s []float64) int {
-	best := 0
-	for c, v := range s[1:] {
-		if v > s[best] {
-			best = c + 1
-		}
-	}
+	best, _ := argmaxLow(s)
 	return best
 }
 
@@ -587,7 +574,7 @@ func (k kernRadial) accumulate(q, x []float64, d int, labels []int, coef, s []fl
 	n := len(x) / d
 	hilbert := k.kernel == Hilbert
 	for i := range n {
-		r2 := kernSqDist(q, x[i*d:(i+1)*d])
+		r2 := sqDist(q, x[i*d:(i+1)*d])
 		if hilbert && r2 == 0 {
 			return 0, i
 		}

@@ -306,21 +306,13 @@ func TestLogisticErrors(t *testing.T) {
 // panic, and that a returned classifier predicts every training point.
 func TestLogisticWildValues(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		d := rapid.IntRange(1, 2).Draw(t, "d")
-		n := rapid.IntRange(1, 8).Draw(t, "n")
-		ds := learners.Dataset{D: d, K: 2, X: make([]float64, n*d), Y: make([]int, n)}
-		for i := range ds.X {
-			ds.X[i] = stWildValue.Draw(t, "x")
-		}
-		for i := range ds.Y {
-			ds.Y[i] = rapid.IntRange(0, 1).Draw(t, "y")
-		}
+		ds := stWildDataset(t)
 		l2 := rapid.SampledFrom([]float64{0, 1e-300, 1, 1e300}).Draw(t, "L2")
 		c, err := learners.Logistic{L2: l2}.Fit(ds)
 		if err != nil {
 			return
 		}
-		if err := c.PredictBatch(ds.X, make([]int, n), nil); err != nil {
+		if err := c.PredictBatch(ds.X, make([]int, ds.Len()), nil); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -65,7 +65,7 @@ func (m *majority) vote(x []float64, rng *rand.Rand, counts []int) (int, error) 
 		}
 		counts[c]++
 	}
-	label, _ := argmaxCount(counts)
+	label, _ := argmaxLow(counts)
 	return label, nil
 }
 
@@ -107,13 +107,7 @@ func (m *majority) PredictBatch(x []float64, dst []int, rng *rand.Rand) error {
 		}
 	}
 	for i := range n {
-		best, count := 0, int32(0)
-		for c, v := range votes[i*m.k : (i+1)*m.k] {
-			if v > count {
-				best, count = c, v
-			}
-		}
-		dst[i] = best
+		dst[i], _ = argmaxLow(votes[i*m.k : (i+1)*m.k])
 	}
 	return nil
 }

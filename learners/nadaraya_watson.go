@@ -170,7 +170,8 @@ func (c *NadarayaWatsonClassifier) predict(x, s []float64, rng *rand.Rand) int {
 		return label
 	}
 	if !c.randomized {
-		return kernArgmax(s)
+		best, _ := argmaxLow(s)
+		return best
 	}
 	var cum float64
 	last := 0

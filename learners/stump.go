@@ -73,7 +73,7 @@ func fitStump(train Dataset) *StumpClassifier {
 	// The -Inf stump of feature 0 is the first candidate in the tie order.
 	best := &StumpClassifier{d: d, k: k, feature: 0, threshold: math.Inf(-1), left: 0}
 	var bestCorrect int
-	best.right, bestCorrect = argmaxCount(total)
+	best.right, bestCorrect = argmaxLow(total)
 
 	for j := range d {
 		for i := range pts {
@@ -88,8 +88,8 @@ func fitStump(train Dataset) *StumpClassifier {
 			if pts[i].v == pts[i+1].v {
 				continue
 			}
-			l, cl := argmaxCount(left)
-			r, cr := argmaxCount(right)
+			l, cl := argmaxLow(left)
+			r, cr := argmaxLow(right)
 			if cl+cr > bestCorrect {
 				bestCorrect = cl + cr
 				best.feature = j
@@ -99,16 +99,6 @@ func fitStump(train Dataset) *StumpClassifier {
 		}
 	}
 	return best
-}
-
-// argmaxCount returns the lowest index of the largest count and that count.
-func argmaxCount(counts []int) (label, count int) {
-	for c, v := range counts {
-		if v > count {
-			label, count = c, v
-		}
-	}
-	return label, count
 }
 
 // between returns a threshold t with a <= t < b, the midpoint when it is

@@ -141,21 +141,29 @@ var stWildValue = rapid.SampledFrom([]float64{
 	math.MaxFloat64, -math.MaxFloat64, math.Nextafter(math.MaxFloat64, 0),
 })
 
+// stWildDataset draws a binary dataset of 1 to 8 points in dimension 1 or
+// 2 with features from stWildValue.
+func stWildDataset(t *rapid.T) learners.Dataset {
+	d := rapid.IntRange(1, 2).Draw(t, "d")
+	n := rapid.IntRange(1, 8).Draw(t, "n")
+	ds := learners.Dataset{D: d, K: 2, X: make([]float64, n*d), Y: make([]int, n)}
+	for i := range ds.X {
+		ds.X[i] = stWildValue.Draw(t, "x")
+	}
+	for i := range ds.Y {
+		ds.Y[i] = rapid.IntRange(0, 1).Draw(t, "y")
+	}
+	return ds
+}
+
 // TestStudentsWildValues checks that the exact-ERM students neither panic
 // nor misreport on extreme finite features: the stump's training error
 // equals the best over all partitions by one feature, and every histogram
 // cell index is in range.
 func TestStudentsWildValues(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		d := rapid.IntRange(1, 2).Draw(t, "d")
-		n := rapid.IntRange(1, 8).Draw(t, "n")
-		ds := learners.Dataset{D: d, K: 2, X: make([]float64, n*d), Y: make([]int, n)}
-		for i := range ds.X {
-			ds.X[i] = stWildValue.Draw(t, "x")
-		}
-		for i := range ds.Y {
-			ds.Y[i] = rapid.IntRange(0, 1).Draw(t, "y")
-		}
+		ds := stWildDataset(t)
+		n, d := ds.Len(), ds.D
 		stump, err := learners.Stump{}.Fit(ds)
 		if err != nil {
 			t.Fatal(err)

@@ -45,6 +45,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
 
@@ -799,23 +800,12 @@ func compareFitted(c kernelCase, aGo, aPeer []float64) fitted {
 				sPeer[k] += w * aPeer[i*c.K+k]
 			}
 		}
-		if argmax(sGo) != argmax(sPeer) {
+		if gen.BayesLabel(sGo) != gen.BayesLabel(sPeer) { // argmax, ties to the lower class
 			res.predDiff++
 		}
 	}
 	res.rel = relDiff(fGo, fPeer)
 	return res
-}
-
-// argmax returns the index of the largest entry of s, ties to the lower.
-func argmax(s []float64) int {
-	best := 0
-	for i, v := range s {
-		if v > s[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // relDiff returns ||a - b|| / ||b|| (Frobenius).

@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack/lapack64"
+
+	"github.com/rolemodels/rolemodels/gen"
 )
 
 // Method identifies one learner of the experiment, a row of its table.
@@ -725,18 +727,8 @@ func (ks *kernelSystem) solve(labels [][]int, k int, lambda float64) ([][]int, e
 	for l := range labels {
 		out[l] = make([]int, ks.nq)
 		for j := range out[l] {
-			out[l][j] = argmax(score.Data[j*w+l*k : j*w+(l+1)*k])
+			out[l][j] = gen.BayesLabel(score.Data[j*w+l*k : j*w+(l+1)*k])
 		}
 	}
 	return out, nil
-}
-
-func argmax(v []float64) int {
-	best := 0
-	for c, x := range v {
-		if x > v[best] {
-			best = c
-		}
-	}
-	return best
 }
