@@ -3,49 +3,11 @@ package bench_test
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"testing"
 
+	"github.com/rolemodels/rolemodels/bench"
 	"github.com/rolemodels/rolemodels/learners"
 )
-
-// kernelFitData returns n points uniform on [0,1]^2 with binary labels, from
-// a PCG with a fixed seed, so every run and every peer sees the same data.
-func kernelFitData(n int) learners.Dataset {
-	const d = 2
-	rng := rand.New(rand.NewPCG(20220314, uint64(n)))
-	ds := learners.Dataset{X: make([]float64, n*d), D: d, Y: make([]int, n), K: 2}
-	for i := range ds.X {
-		ds.X[i] = rng.Float64()
-	}
-	for i := range ds.Y {
-		ds.Y[i] = rng.IntN(2)
-	}
-	return ds
-}
-
-// meanNearestSpacing returns the mean over points of the distance to the
-// nearest other point, by brute force.
-func meanNearestSpacing(ds learners.Dataset) float64 {
-	n := ds.Len()
-	var sum float64
-	for i := range n {
-		best := math.Inf(1)
-		xi := ds.Row(i)
-		for j := range n {
-			if j == i {
-				continue
-			}
-			var s float64
-			for c, v := range ds.Row(j) {
-				s += (v - xi[c]) * (v - xi[c])
-			}
-			best = min(best, s)
-		}
-		sum += math.Sqrt(best)
-	}
-	return sum / float64(n)
-}
 
 // BenchmarkKernelFit times KernelMachine.Fit on n uniform points in [0,1]^2
 // with binary labels:
@@ -75,7 +37,11 @@ func BenchmarkKernelFit(b *testing.B) {
 		{
 			name: "laplace",
 			machine: func(ds learners.Dataset) learners.KernelMachine {
-				return learners.KernelMachine{Kernel: learners.Laplace, Bandwidth: meanNearestSpacing(ds) / 10}
+				s, err := bench.MeanNearestSpacing(ds)
+				if err != nil {
+					panic(err) // the benchmark's own uniform points
+				}
+				return learners.KernelMachine{Kernel: learners.Laplace, Bandwidth: s / 10}
 			},
 			maxResidual: 1e-10,
 		},
@@ -89,7 +55,7 @@ func BenchmarkKernelFit(b *testing.B) {
 	} {
 		for _, n := range []int{1000, 2000, 4000} {
 			b.Run(fmt.Sprintf("%s/n=%d", kc.name, n), func(b *testing.B) {
-				ds := kernelFitData(n)
+				ds := bench.KernelFitData(n)
 				m := kc.machine(ds)
 				var solver string
 				b.ResetTimer()

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/spatial/kdtree"
 
+	"github.com/rolemodels/rolemodels/bench"
 	"github.com/rolemodels/rolemodels/learners"
 )
 
@@ -17,15 +18,6 @@ import (
 // q queries, uniform on [0,1]^d.
 type nearestShape struct {
 	m, q, d int
-}
-
-// uniformPoints returns n points uniform on [0,1]^d, row-major.
-func uniformPoints(rng *rand.Rand, n, d int) []float64 {
-	x := make([]float64, n*d)
-	for i := range x {
-		x[i] = rng.Float64()
-	}
-	return x
 }
 
 // canonicalSqDist is the squared distance exactly as learners.Index defines
@@ -115,9 +107,7 @@ func checkOracle(b *testing.B, x []float64, d int, q []float64, k int, ind []int
 func BenchmarkNearest(b *testing.B) {
 	workers := runtime.GOMAXPROCS(0)
 	for _, sh := range []nearestShape{{20000, 5000, 2}, {20000, 5000, 10}, {20000, 5000, 50}} {
-		rng := rand.New(rand.NewPCG(uint64(sh.d), 2022))
-		x := uniformPoints(rng, sh.m, sh.d)
-		q := uniformPoints(rng, sh.q, sh.d)
+		x, q := bench.NearestData(sh.m, sh.q, sh.d)
 		for _, k := range []int{1, 5} {
 			shape := fmt.Sprintf("m=%d,q=%d,d=%d,k=%d", sh.m, sh.q, sh.d, k)
 			ind := make([]int, sh.q*k)
@@ -252,8 +242,8 @@ func BenchmarkNearestCrossover(b *testing.B) {
 	const m, nq = 20000, 5000
 	for _, d := range []int{4, 6, 8, 9, 10, 12, 16} {
 		rng := rand.New(rand.NewPCG(uint64(d), 1914))
-		x := uniformPoints(rng, m, d)
-		q := uniformPoints(rng, nq, d)
+		x := bench.UniformPoints(rng, m, d)
+		q := bench.UniformPoints(rng, nq, d)
 		for _, k := range []int{1, 5} {
 			benchCrossover(b, x, q, m, nq, d, k)
 		}
@@ -298,11 +288,11 @@ func BenchmarkKNNPredictBatch(b *testing.B) {
 	const m, nq, classes = 20000, 5000, 3
 	for _, d := range []int{2, 8} {
 		rng := rand.New(rand.NewPCG(uint64(d), 1066))
-		train := learners.Dataset{X: uniformPoints(rng, m, d), D: d, Y: make([]int, m), K: classes}
+		train := learners.Dataset{X: bench.UniformPoints(rng, m, d), D: d, Y: make([]int, m), K: classes}
 		for i := range train.Y {
 			train.Y[i] = rng.IntN(classes)
 		}
-		q := uniformPoints(rng, nq, d)
+		q := bench.UniformPoints(rng, nq, d)
 		dst := make([]int, nq)
 		for _, K := range []int{1, 5} {
 			for _, l := range []struct {

@@ -45,6 +45,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rolemodels/rolemodels/bench"
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -403,9 +404,7 @@ func bar(what string, met bool, detail string) {
 func knnCases() []knnCase {
 	var cs []knnCase
 	for _, d := range []int{2, 10, 50} {
-		rng := rand.New(rand.NewPCG(uint64(d), 2022))
-		x := uniform(rng, knnTrain*d)
-		q := uniform(rng, knnQueries*d)
+		x, q := bench.NearestData(knnTrain, knnQueries, d)
 		lab := rand.New(rand.NewPCG(uint64(d), 7))
 		y := make([]int, knnTrain)
 		for i := range y {
@@ -423,20 +422,13 @@ func knnCases() []knnCase {
 	return cs
 }
 
-// kernelCases draws the kernel data sets exactly as BenchmarkKernelFit's
-// kernelFitData does: n points uniform on [0,1]^2, binary labels.
+// kernelCases takes the kernel data sets of BenchmarkKernelFit
+// (bench.KernelFitData): n points uniform on [0,1]^2, binary labels.
 func kernelCases() []kernelCase {
 	var cs []kernelCase
 	for _, kern := range []string{"gaussian", "laplace"} {
 		for _, n := range []int{1000, 2000, 4000} {
-			rng := rand.New(rand.NewPCG(20220314, uint64(n)))
-			ds := learners.Dataset{X: make([]float64, n*kernelDim), D: kernelDim, Y: make([]int, n), K: 2}
-			for i := range ds.X {
-				ds.X[i] = rng.Float64()
-			}
-			for i := range ds.Y {
-				ds.Y[i] = rng.IntN(2)
-			}
+			ds := bench.KernelFitData(n)
 			c := kernelCase{
 				Name: fmt.Sprintf("kernel/%s,n=%d", kern, n), Kernel: kern, N: n, D: kernelDim, K: 2,
 				Cutoff: gramCutoff, X: fmt.Sprintf("kernel_n%d_x.f64", n), Y: fmt.Sprintf("kernel_n%d_y.f64", n), ds: ds,
@@ -444,43 +436,16 @@ func kernelCases() []kernelCase {
 			if kern == "gaussian" {
 				c.Bandwidth, c.Ridge = gaussianWidth, gaussianRidge
 			} else {
-				c.Bandwidth = laplaceFraction * meanNearestSpacing(ds)
+				spacing, err := bench.MeanNearestSpacing(ds)
+				if err != nil {
+					fail(err)
+				}
+				c.Bandwidth = laplaceFraction * spacing
 			}
 			cs = append(cs, c)
 		}
 	}
 	return cs
-}
-
-func uniform(rng *rand.Rand, n int) []float64 {
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = rng.Float64()
-	}
-	return x
-}
-
-// meanNearestSpacing returns the mean distance from each point to its
-// nearest other point.
-func meanNearestSpacing(ds learners.Dataset) float64 {
-	ix, err := learners.NewIndex(ds.X, ds.D)
-	if err != nil {
-		fail(err)
-	}
-	n := ds.Len()
-	ind := make([]int, 2*n)
-	dist := make([]float64, 2*n)
-	if err := ix.SearchBatch(ds.X, 2, ind, dist); err != nil {
-		fail(err)
-	}
-	var sum float64
-	for i := range n {
-		// The nearest is the point itself (distance 0) unless a duplicate
-		// with a lower index exists; either way the other one is the
-		// nearest other point.
-		sum += max(dist[2*i], dist[2*i+1])
-	}
-	return sum / float64(n)
 }
 
 // writeData writes every data set once, and the manifest.
