@@ -40,7 +40,8 @@ type SamplerProblem struct {
 // Boundary = A^), Spread bounds the mean label fluctuation (Jensen with the
 // exact variances) and Deviation is McDiarmid's radius with the Voronoi
 // shares as influences. WorstCell is the cell with the smallest margin of the
-// per-cell check (each cell at delta / cells).
+// per-cell check (each non-empty cell at delta / the number of cells holding
+// evaluation points; empty cells are not checked).
 type SamplerReport struct {
 	Gap                     float64
 	Tolerance               float64

@@ -49,3 +49,18 @@ func TestRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetSplit checks that the split stated in budget.go adds up: the
+// gen (1e-7) and learners (4e-8) rows, the claim and falsifier budgets and
+// the reserve stay within TotalFalseAlarm, and the reserve covers the
+// unresolved-rate rule, the S-group helper tests (1e-9) and
+// TestCheckGoodTeacher (1e-10).
+func TestBudgetSplit(t *testing.T) {
+	const slack = 1 + 1e-12 // float rounding of the sums
+	if total := 1e-7 + 4e-8 + claims.ClaimBudget + claims.FalsifierBudget + claims.ReserveBudget; total > claims.TotalFalseAlarm*slack {
+		t.Errorf("the split spends %g > TotalFalseAlarm %g", total, claims.TotalFalseAlarm)
+	}
+	if reserve := claims.UnresolvedBudget + 1e-9 + 1e-10; reserve > claims.ReserveBudget*slack {
+		t.Errorf("the reserve's shares add up to %g > ReserveBudget %g", reserve, claims.ReserveBudget)
+	}
+}

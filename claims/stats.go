@@ -131,6 +131,20 @@ func PoissonBinomial(p, dst []float64) {
 	}
 }
 
+// binomialUpperTail returns P(Bin(n, p) >= k), through the identity
+// P(Bin(n, p) >= k) = P(Bin(n, 1-p) <= n-k) and gonum's binomial CDF (a
+// regularized incomplete beta function), which keeps small tails accurate
+// where 1 - CDF would cancel. It is 1 for k <= 0 and 0 for k > n.
+func binomialUpperTail(n, k int, p float64) float64 {
+	if k <= 0 {
+		return 1
+	}
+	if k > n {
+		return 0
+	}
+	return distuv.Binomial{N: float64(n), P: 1 - p}.CDF(float64(n - k))
+}
+
 func checkDelta(delta float64) {
 	if !(delta > 0 && delta < 1) {
 		panic("claims: delta outside (0, 1)")

@@ -1,8 +1,10 @@
 package learners_test
 
 import (
+	"flag"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/rolemodels/rolemodels/learners"
@@ -183,17 +185,40 @@ func TestNadarayaWatsonSamplerDeterministic(t *testing.T) {
 	})
 }
 
+// nwFrequencyBudget is the false-alarm probability of
+// TestNadarayaWatsonSamplerFrequencies, the only probabilistic test of this
+// package (every other learners test is exact): 4e-8, the learners row of
+// the suite's split in claims/budget.go.
+const nwFrequencyBudget = 4e-8
+
+// rapidChecksRun returns the number of checks rapid runs per property: the
+// -rapid.checks flag (its default is RAPID_CHECKS, else 100), divided by 5
+// under -short as rapid does.
+func rapidChecksRun() int {
+	n := 100
+	if f := flag.Lookup("rapid.checks"); f != nil {
+		if v, err := strconv.Atoi(f.Value.String()); err == nil && v > 0 {
+			n = v
+		}
+	}
+	if testing.Short() {
+		n /= 5
+	}
+	return max(1, n)
+}
+
 // The sampler's answer at x has law q(.|x) = Estimate(x). With m
 // independent answers, Hoeffding's inequality bounds the deviation of each
 // class frequency: P(|freq_c - q_c| > eps) <= 2 exp(-2 m eps^2), so
 // eps = sqrt(ln(2K/delta) / (2m)) holds for all K classes at once with
-// probability >= 1 - delta, delta = 1e-9 per rapid check (1e-7 over the
-// default 100 checks, within the suite's budget of 1e-6).
+// probability >= 1 - delta (gen.Hoeffding(m, delta/K); learners tests do not
+// import gen). delta = nwFrequencyBudget / checks, checks being the number
+// rapid runs (rapidChecksRun), so the test fails by chance with probability
+// at most 4e-8 whatever -rapid.checks is: 4e-10 per check at the default
+// 100. Fail-file replays are fixed bit streams and spend nothing.
 func TestNadarayaWatsonSamplerFrequencies(t *testing.T) {
-	const (
-		m     = 5000
-		delta = 1e-9
-	)
+	const m = 5000
+	delta := nwFrequencyBudget / float64(rapidChecksRun())
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 20).Draw(t, "n")
 		d := rapid.IntRange(1, 3).Draw(t, "d")
