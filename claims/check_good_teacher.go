@@ -3,6 +3,7 @@ package claims
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -85,26 +86,33 @@ const streamTeacherAnswers uint64 = 0x74656163686572
 // at false-alarm probability delta. It is the measurement behind
 // CheckGoodTeacher, for use outside a test.
 //
-// It returns an error if p.Grid or learner is nil, a size is below 1 (M
-// below 2), delta is not in (0, 1), or the learner fails to fit or predict
-// or predicts a label outside [0, k).
+// It returns an error if p.Grid or learner is nil (also a typed nil),
+// p.Grid is not built by gen.NewGrid or gen.RandomGrid (the zero Grid) or
+// has a cell posterior that is not a probability vector, a size is below 1
+// (M below 2), delta is not in (0, 1), or the learner fails to fit, returns
+// a nil classifier or one of the wrong Dim or Classes, fails to predict or
+// predicts a label outside [0, k).
 func TeacherGap(learner learners.Learner, p TeacherProblem, delta float64) (TeacherReport, error) {
 	switch {
 	case p.Grid == nil:
 		return TeacherReport{}, errors.New("claims: TeacherGap: nil grid")
-	case learner == nil:
-		return TeacherReport{}, errors.New("claims: TeacherGap: nil learner")
+	case isNil(learner):
+		return TeacherReport{}, fmt.Errorf("claims: TeacherGap: nil learner (%T)", learner)
 	case p.Pool < 1 || p.M < 2 || p.N < 1 || p.Eval < 1:
-		return TeacherReport{}, fmt.Errorf("claims: TeacherGap: need Pool, N, Eval >= 1 and M >= 2, got %d, %d, %d, %d", p.Pool, p.N, p.Eval, p.M)
+		return TeacherReport{}, fmt.Errorf("claims: TeacherGap: need Pool, N, Eval >= 1 and M >= 2, got Pool = %d, N = %d, Eval = %d, M = %d", p.Pool, p.N, p.Eval, p.M)
 	case !(delta > 0 && delta < 1):
 		return TeacherReport{}, fmt.Errorf("claims: TeacherGap: delta %v not in (0, 1)", delta)
 	}
-	tab := newGridTable(p.Grid)
+	tab, err := checkedGridTable(p.Grid)
+	if err != nil {
+		return TeacherReport{}, err
+	}
 	st := gen.NewStreams(p.Seed)
 	pool := make([]learners.Classifier, p.Pool)
+	checked := checkedLearner{learner}
 	for t := range pool {
 		x, y := gen.SampleLabeled(p.Grid, st.Train, p.M)
-		h, err := learner.Fit(learners.Dataset{X: x, D: tab.d, Y: y, K: tab.k})
+		h, err := checked.Fit(learners.Dataset{X: x, D: tab.d, Y: y, K: tab.k})
 		if err != nil {
 			return TeacherReport{}, fmt.Errorf("claims: TeacherGap: teacher %d: %w", t, err)
 		}
@@ -151,6 +159,35 @@ func TeacherGap(learner learners.Learner, p TeacherProblem, delta float64) (Teac
 	r.GapUpper = r.Gap + cellGapRadius(ev.pts.len(), delta/2)
 	r.Bound = r.BestInClass + 2*r.GapUpper + 2*r.Estimation
 	return r, nil
+}
+
+// checkedGridTable returns newGridTable(g), or an error if g is the zero
+// Grid (or otherwise has a shape no constructor gives: its cell count would
+// divide by zero) or has a cell posterior that is not a probability vector.
+func checkedGridTable(g *gen.Grid) (gridTable, error) {
+	d, k, r := g.Dim(), g.Classes(), g.Resolution()
+	if d < 1 || k < 2 || r < 1 {
+		return gridTable{}, fmt.Errorf("claims: TeacherGap: grid with d = %d, k = %d, r = %d: want d >= 1, k >= 2, r >= 1 (build it with gen.NewGrid or gen.RandomGrid)", d, k, r)
+	}
+	if err := checkShape("TeacherGap", g, d, k); err != nil {
+		return gridTable{}, err
+	}
+	cells := 1
+	for range d {
+		if cells > gen.MaxGridCells/r {
+			cells = -1
+			break
+		}
+		cells *= r
+	}
+	if cells < 1 || g.NumCells() != cells {
+		return gridTable{}, fmt.Errorf("claims: TeacherGap: grid with d = %d, r = %d has %d cells, want r^d = %d <= gen.MaxGridCells (build it with gen.NewGrid or gen.RandomGrid)", d, r, g.NumCells(), cells)
+	}
+	tab := newGridTable(g)
+	if err := gen.ValidatePosteriorMatrix(tab.eta, k); err != nil {
+		return gridTable{}, fmt.Errorf("claims: TeacherGap: cell posteriors of the grid: %w", err)
+	}
+	return tab, nil
 }
 
 // checkLabels returns an error if a label is outside [0, k).
@@ -233,11 +270,12 @@ func CheckGoodTeacher(t *testing.T, learner learners.Learner, opts ...TeacherOpt
 	t.Helper()
 	cfg := teacherConfig{pool: 16, m: 1000, n: 40000, eval: 16000, checks: 5, tol: 0.25, falseAlarm: 1e-6}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
-	if cfg.pool < 1 || cfg.m < 2 || cfg.n < 1 || cfg.eval < 1 || cfg.checks < 1 ||
-		!(cfg.tol >= 0) || !(cfg.falseAlarm > 0 && cfg.falseAlarm < 1) {
-		t.Fatalf("CheckGoodTeacher: bad options %+v", cfg)
+	if err := cfg.validate(learner); err != nil {
+		t.Fatalf("CheckGoodTeacher: %v", err)
 	}
 	n := checksFor(cfg.checks)
 	runProperty(t, n, cfg.falseAlarm/float64(2*n), func(c *Check) {
@@ -256,4 +294,29 @@ func CheckGoodTeacher(t *testing.T, learner learners.Learner, opts ...TeacherOpt
 			c.Fatalf("CheckGoodTeacher: not certified a good teacher on %v: certified excess %.4f > tolerance %.4g (%v)", grid, r.Certified(), cfg.tol, r)
 		}
 	})
+}
+
+// validate returns an error naming the first bad option of CheckGoodTeacher
+// (or a nil learner), so that CheckGoodTeacher fails before rapid draws a
+// case.
+func (cfg teacherConfig) validate(learner learners.Learner) error {
+	switch {
+	case isNil(learner):
+		return fmt.Errorf("nil learner (%T)", learner)
+	case cfg.pool < 1:
+		return fmt.Errorf("TeacherPool(%d): want >= 1", cfg.pool)
+	case cfg.m < 2:
+		return fmt.Errorf("TeacherTrainingSize(%d): want >= 2", cfg.m)
+	case cfg.n < 1:
+		return fmt.Errorf("TeacherUnlabeled(%d): want >= 1", cfg.n)
+	case cfg.eval < 1:
+		return fmt.Errorf("TeacherEvalPoints(%d): want >= 1", cfg.eval)
+	case !(cfg.tol >= 0) || math.IsInf(cfg.tol, 1):
+		return fmt.Errorf("TeacherTolerance(%v): want finite and >= 0", cfg.tol)
+	case cfg.checks < 1:
+		return fmt.Errorf("TeacherChecks(%d): want >= 1", cfg.checks)
+	case !(cfg.falseAlarm > 0 && cfg.falseAlarm < 1):
+		return fmt.Errorf("TeacherFalseAlarm(%v): want in (0, 1)", cfg.falseAlarm)
+	}
+	return nil
 }

@@ -1,9 +1,10 @@
 package claims
 
 import (
-	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -72,31 +73,48 @@ func (r SamplerReport) String() string {
 // tolerance at false-alarm probability delta (see SamplerReport). It is the
 // measurement behind CheckSampler and claim S4, for use outside a test.
 //
-// It returns an error if p.Dist is nil, p.M < 2 or p.N < 1, delta is not in
-// (0, 1), or the learner fails to fit or predict or predicts a label outside
+// It returns an error if the learner or p.Dist is nil (also a typed nil),
+// p.Dist has Dim() < 1 or Classes() outside [2, learners.MaxClasses] or a
+// posterior at a drawn point that is not a probability vector, p.M < 2 or
+// p.N < 1, p.MaxCells is negative or above gen.MaxGridCells, delta is not in
+// (0, 1), or the learner fails to fit, returns a nil classifier or one of
+// the wrong Dim or Classes, fails to predict or predicts a label outside
 // [0, k).
 func SamplerGap(learner learners.Learner, p SamplerProblem, delta float64) (SamplerReport, error) {
 	switch {
-	case p.Dist == nil:
-		return SamplerReport{}, errors.New("claims: SamplerGap: nil distribution")
+	case isNil(p.Dist):
+		return SamplerReport{}, fmt.Errorf("claims: SamplerGap: nil distribution (%T)", p.Dist)
 	case p.M < 2 || p.N < 1:
 		return SamplerReport{}, fmt.Errorf("claims: SamplerGap: need M >= 2 and N >= 1, got M = %d, N = %d", p.M, p.N)
+	case p.MaxCells < 0 || p.MaxCells > gen.MaxGridCells:
+		return SamplerReport{}, fmt.Errorf("claims: SamplerGap: MaxCells = %d, want 0 (16) or in [1, gen.MaxGridCells = %d]", p.MaxCells, gen.MaxGridCells)
 	case !(delta > 0 && delta < 1):
 		return SamplerReport{}, fmt.Errorf("claims: SamplerGap: delta %v not in (0, 1)", delta)
-	case learner == nil:
-		return SamplerReport{}, errors.New("claims: SamplerGap: nil learner")
+	case isNil(learner):
+		return SamplerReport{}, fmt.Errorf("claims: SamplerGap: nil learner (%T)", learner)
+	}
+	if err := checkShape("SamplerGap", p.Dist, p.Dist.Dim(), p.Dist.Classes()); err != nil {
+		return SamplerReport{}, err
 	}
 	cells := p.MaxCells
-	if cells <= 0 {
+	if cells == 0 {
 		cells = 16
 	}
 	sc, err := newSamplerCase(p.Dist, p.M, p.N, p.Seed, func(rng *rand.Rand) partition {
 		return defaultPartition(p.Dist, rng, cells)
 	})
 	if err != nil {
-		return SamplerReport{}, err
+		return SamplerReport{}, fmt.Errorf("claims: SamplerGap: %v: %w", p.Dist, err)
 	}
-	cal, err := sc.run(learner)
+	for _, pts := range []struct {
+		name string
+		p    points
+	}{{"training", sc.train}, {"evaluation", sc.eval}} {
+		if err := gen.ValidatePosteriorMatrix(pts.p.eta, pts.p.k); err != nil {
+			return SamplerReport{}, fmt.Errorf("claims: SamplerGap: posterior of %v at a %s point: %w", p.Dist, pts.name, err)
+		}
+	}
+	cal, err := sc.run(checkedLearner{learner})
 	if err != nil {
 		return SamplerReport{}, err
 	}
@@ -192,13 +210,12 @@ func CheckSampler(t *testing.T, learner learners.Learner, opts ...SamplerOption)
 	cfg := samplerConfig{m: 20000, n: 10000, cells: 16, checks: 10, falseAlarm: 1e-6,
 		spec: gen.Spec{Families: []gen.Family{gen.FamilySmooth, gen.FamilyGrid}, MaxDim: 2, MaxClasses: 3, MinNoise: 2, MaxNoise: 8}}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
-	if err := cfg.spec.Validate(); err != nil {
+	if err := cfg.validate(learner); err != nil {
 		t.Fatalf("CheckSampler: %v", err)
-	}
-	if !(cfg.falseAlarm > 0 && cfg.falseAlarm < 1) || cfg.checks < 1 || !(cfg.eps >= 0) {
-		t.Fatalf("CheckSampler: false alarm %v, checks %d, eps %v", cfg.falseAlarm, cfg.checks, cfg.eps)
 	}
 	n := checksFor(cfg.checks)
 	dists := gen.Distributions(cfg.spec)
@@ -218,4 +235,75 @@ func CheckSampler(t *testing.T, learner learners.Learner, opts ...SamplerOption)
 				p.Dist, p.M, r.Gap, r.Tolerance, cfg.eps, r.Bias, r.Spread, r.Deviation, r.Partition)
 		}
 	})
+}
+
+// validate returns an error naming the first bad option of CheckSampler (or
+// a nil learner), so that CheckSampler fails before rapid draws a case.
+func (cfg samplerConfig) validate(learner learners.Learner) error {
+	switch {
+	case isNil(learner):
+		return fmt.Errorf("nil learner (%T)", learner)
+	case cfg.m < 2:
+		return fmt.Errorf("SamplerTrainingSize(%d): want >= 2", cfg.m)
+	case cfg.n < 1:
+		return fmt.Errorf("SamplerEvalPoints(%d): want >= 1", cfg.n)
+	case cfg.cells < 0 || cfg.cells > gen.MaxGridCells:
+		return fmt.Errorf("SamplerMaxCells(%d): want 0 (16) or in [1, gen.MaxGridCells = %d]", cfg.cells, gen.MaxGridCells)
+	case !(cfg.eps >= 0) || math.IsInf(cfg.eps, 1):
+		return fmt.Errorf("SamplerEps(%v): want finite and >= 0", cfg.eps)
+	case cfg.checks < 1:
+		return fmt.Errorf("SamplerChecks(%d): want >= 1", cfg.checks)
+	case !(cfg.falseAlarm > 0 && cfg.falseAlarm < 1):
+		return fmt.Errorf("SamplerFalseAlarm(%v): want in (0, 1)", cfg.falseAlarm)
+	}
+	if err := cfg.spec.Validate(); err != nil {
+		return fmt.Errorf("SamplerSpec: %w", err)
+	}
+	return nil
+}
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map,
+// slice, func, chan or interface (whose methods would dereference nil).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// checkShape returns an error unless a distribution's dimension is >= 1 and
+// its number of classes in [2, learners.MaxClasses].
+func checkShape(fn string, dist any, d, k int) error {
+	if d < 1 {
+		return fmt.Errorf("claims: %s: distribution %v has Dim() = %d, want >= 1", fn, dist, d)
+	}
+	if k < 2 || k > learners.MaxClasses {
+		return fmt.Errorf("claims: %s: distribution %v has Classes() = %d, want in [2, learners.MaxClasses = %d]", fn, dist, k, learners.MaxClasses)
+	}
+	return nil
+}
+
+// checkedLearner wraps a learner whose classifiers the checks use: Fit
+// returns an error, instead of a classifier that would make them panic or
+// divide by zero, when the wrapped Fit returns a nil classifier without an
+// error or one whose Dim or Classes differ from the training set's.
+type checkedLearner struct{ learner learners.Learner }
+
+func (c checkedLearner) Fit(train learners.Dataset) (learners.Classifier, error) {
+	h, err := c.learner.Fit(train)
+	if err != nil {
+		return nil, err
+	}
+	if isNil(h) {
+		return nil, fmt.Errorf("learner %T returned a nil classifier (%T) and no error", c.learner, h)
+	}
+	if h.Dim() != train.D || h.Classes() != train.K {
+		return nil, fmt.Errorf("learner %T returned a classifier with Dim() = %d and Classes() = %d, trained on dimension %d with %d classes",
+			c.learner, h.Dim(), h.Classes(), train.D, train.K)
+	}
+	return h, nil
 }

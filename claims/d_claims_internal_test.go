@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rolemodels/rolemodels/gen"
@@ -305,6 +306,70 @@ func TestNNTeachersCopies(t *testing.T) {
 	for i := range v1 {
 		if math.Abs(v1[i]-v3[i]) > exactSlack {
 			t.Fatalf("copies vote differently at %d: %v vs %v", i, v1[i], v3[i])
+		}
+	}
+}
+
+// TestTeacherGapBadInput checks that inputs which used to panic (nil
+// dereference, division by zero) are rejected by TeacherGap with an error
+// naming the problem, and that CheckGoodTeacher's options and learner are
+// validated before rapid runs.
+func TestTeacherGapBadInput(t *testing.T) {
+	grid, err := gen.NewGrid(1, 2, [][]float64{{0.8, 0.2}, {0.3, 0.7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := TeacherProblem{Grid: grid, Pool: 2, M: 20, N: 40, Eval: 8, Seed: 1}
+	for _, tc := range []struct {
+		name    string
+		learner learners.Learner
+		p       TeacherProblem
+		want    string
+	}{
+		{"Fit returns nil, nil", bqLearner(nil), ok, "nil classifier"},
+		{"Fit returns a typed nil", bqLearner((*learners.HistogramClassifier)(nil)), ok, "nil classifier"},
+		{"classifier Dim 0", bqLearner(bqShape{0, 2}), ok, "Dim() = 0"},
+		{"classifier Classes 0", bqLearner(bqShape{1, 0}), ok, "Classes() = 0"},
+		{"typed-nil learner", learners.LearnerFunc(nil), ok, "nil learner"},
+		{"zero Grid", learners.KNN{K: 1}, TeacherProblem{Grid: &gen.Grid{}, Pool: 2, M: 20, N: 40, Eval: 8}, "d = 0, k = 0, r = 0"},
+	} {
+		_, err := TeacherGap(tc.learner, tc.p, 1e-3)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %q does not contain %q", tc.name, err, tc.want)
+		}
+	}
+
+	nn := learners.KNN{K: 1}
+	def := teacherConfig{pool: 16, m: 1000, n: 40000, eval: 16000, checks: 5, tol: 0.25, falseAlarm: 1e-6}
+	if err := def.validate(nn); err != nil {
+		t.Errorf("default options: %v", err)
+	}
+	for _, tc := range []struct {
+		learner learners.Learner
+		opt     TeacherOption
+		want    string
+	}{
+		{nil, nil, "nil learner"},
+		{learners.LearnerFunc(nil), nil, "nil learner"},
+		{nn, TeacherPool(0), "TeacherPool(0)"},
+		{nn, TeacherTrainingSize(1), "TeacherTrainingSize(1)"},
+		{nn, TeacherUnlabeled(0), "TeacherUnlabeled(0)"},
+		{nn, TeacherEvalPoints(-1), "TeacherEvalPoints(-1)"},
+		{nn, TeacherTolerance(math.NaN()), "TeacherTolerance(NaN)"},
+		{nn, TeacherTolerance(math.Inf(1)), "TeacherTolerance(+Inf)"},
+		{nn, TeacherChecks(0), "TeacherChecks(0)"},
+		{nn, TeacherFalseAlarm(0), "TeacherFalseAlarm(0)"},
+	} {
+		cfg := def
+		if tc.opt != nil {
+			tc.opt(&cfg)
+		}
+		if err := cfg.validate(tc.learner); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.want, err, tc.want)
 		}
 	}
 }

@@ -2,8 +2,10 @@ package claims
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -488,4 +490,129 @@ func TestSamplerGapRejectsMajority(t *testing.T) {
 func TestCheckSampler(t *testing.T) {
 	CheckSampler(t, learners.KNN{K: 1}, SamplerChecks(5), SamplerTrainingSize(5000),
 		SamplerEvalPoints(5000), SamplerFalseAlarm(1e-10))
+}
+
+// bqShape is a classifier with a given shape that answers class 0: with
+// Dim() = 0 or Classes() = 0 it is a broken classifier the checks must
+// reject rather than divide by.
+type bqShape struct{ d, k int }
+
+func (b bqShape) Dim() int                                   { return b.d }
+func (b bqShape) Classes() int                               { return b.k }
+func (b bqShape) Predict([]float64, *rand.Rand) (int, error) { return 0, nil }
+func (b bqShape) PredictBatch(_ []float64, dst []int, _ *rand.Rand) error {
+	clear(dst)
+	return nil
+}
+
+// bqLearner returns h and no error from every Fit.
+func bqLearner(h learners.Classifier) learners.Learner {
+	return learners.LearnerFunc(func(learners.Dataset) (learners.Classifier, error) { return h, nil })
+}
+
+// bqDist overrides a distribution's Dim and Classes (if shape) or makes its
+// posterior NaN.
+type bqDist struct {
+	gen.Distribution
+	shape bool
+	d, k  int
+	nan   bool
+}
+
+func (b bqDist) Dim() int {
+	if b.shape {
+		return b.d
+	}
+	return b.Distribution.Dim()
+}
+
+func (b bqDist) Classes() int {
+	if b.shape {
+		return b.k
+	}
+	return b.Distribution.Classes()
+}
+
+func (b bqDist) Posterior(x, dst []float64) {
+	b.Distribution.Posterior(x, dst)
+	if b.nan {
+		dst[0] = math.NaN()
+	}
+}
+
+// TestSamplerGapBadInput checks that inputs which used to panic (nil
+// dereference, division by zero, makeslice) or give a NaN gap are rejected
+// by SamplerGap with an error naming the problem.
+func TestSamplerGapBadInput(t *testing.T) {
+	dist, err := gen.NewSmooth(1, 2, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := SamplerProblem{Dist: dist, M: 50, N: 50, Seed: 1}
+	with := func(d gen.Distribution) SamplerProblem { p := ok; p.Dist = d; return p }
+	nn := learners.KNN{K: 1}
+	for _, tc := range []struct {
+		name    string
+		p       SamplerProblem
+		learner learners.Learner
+		want    string
+	}{
+		{"Fit returns nil, nil", ok, bqLearner(nil), "nil classifier"},
+		{"Fit returns a typed nil", ok, bqLearner((*learners.HistogramClassifier)(nil)), "nil classifier"},
+		{"classifier Dim 0", ok, bqLearner(bqShape{0, 2}), "Dim() = 0"},
+		{"classifier Classes 0", ok, bqLearner(bqShape{1, 0}), "Classes() = 0"},
+		{"typed-nil learner", ok, learners.LearnerFunc(nil), "nil learner"},
+		{"typed-nil distribution", with((*gen.Smooth)(nil)), nn, "nil distribution"},
+		{"distribution Dim 0", with(bqDist{Distribution: dist, shape: true, d: 0, k: 2}), nn, "Dim() = 0"},
+		{"distribution Classes 0", with(bqDist{Distribution: dist, shape: true, d: 1, k: 0}), nn, "Classes() = 0"},
+		{"distribution Classes huge", with(bqDist{Distribution: dist, shape: true, d: 1, k: 1 << 40}), nn, "Classes() = 1099511627776"},
+		{"NaN posterior", with(bqDist{Distribution: dist, nan: true}), nn, "NaN"},
+		{"MaxCells negative", SamplerProblem{Dist: dist, M: 50, N: 50, MaxCells: -1}, nn, "MaxCells = -1"},
+		{"MaxCells huge", SamplerProblem{Dist: dist, M: 50, N: 50, MaxCells: 1 << 62}, nn, "MaxCells = 4611686018427387904"},
+	} {
+		_, err := SamplerGap(tc.learner, tc.p, 1e-3)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %q does not contain %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestCheckSamplerOptionsValidated checks that CheckSampler's options and
+// learner are validated before rapid runs (so a bad option fails with a
+// message naming it, not with a rapid fail file).
+func TestCheckSamplerOptionsValidated(t *testing.T) {
+	nn := learners.KNN{K: 1}
+	for _, tc := range []struct {
+		learner learners.Learner
+		opt     SamplerOption
+		want    string
+	}{
+		{nil, nil, "nil learner"},
+		{learners.LearnerFunc(nil), nil, "nil learner"},
+		{nn, SamplerTrainingSize(1), "SamplerTrainingSize(1)"},
+		{nn, SamplerEvalPoints(0), "SamplerEvalPoints(0)"},
+		{nn, SamplerMaxCells(-4), "SamplerMaxCells(-4)"},
+		{nn, SamplerEps(math.NaN()), "SamplerEps(NaN)"},
+		{nn, SamplerEps(math.Inf(1)), "SamplerEps(+Inf)"},
+		{nn, SamplerChecks(0), "SamplerChecks(0)"},
+		{nn, SamplerFalseAlarm(1), "SamplerFalseAlarm(1)"},
+		{nn, SamplerSpec(gen.Spec{MaxDim: -1}), "SamplerSpec"},
+	} {
+		cfg := samplerConfig{m: 20000, n: 10000, cells: 16, checks: 10, falseAlarm: 1e-6}
+		if tc.opt != nil {
+			tc.opt(&cfg)
+		}
+		err := cfg.validate(tc.learner)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.want, err, tc.want)
+		}
+	}
+	cfg := samplerConfig{m: 20000, n: 10000, cells: 16, checks: 10, falseAlarm: 1e-6}
+	if err := cfg.validate(nn); err != nil {
+		t.Errorf("default options: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -14,7 +15,7 @@ import (
 // a longer or shorter interval. It panics if n < 1 or delta is not in (0, 1).
 func Hoeffding(n int, delta float64) float64 {
 	if n < 1 || !(delta > 0 && delta < 1) {
-		panic("gen: Hoeffding: need n >= 1 and delta in (0, 1)")
+		panic(fmt.Sprintf("gen: Hoeffding: need n >= 1 and delta in (0, 1), got n = %d, delta = %v", n, delta))
 	}
 	return math.Sqrt(math.Log(2/delta) / (2 * float64(n)))
 }
@@ -57,7 +58,10 @@ func EstimateRisks(dist Distribution, rng *rand.Rand, n int, delta float64) Esti
 	if rng == nil {
 		panic("gen: EstimateRisks: nil rng")
 	}
-	eps := Hoeffding(n, delta) // panics on bad n, delta
+	if n < 1 || !(delta > 0 && delta < 1) {
+		panic(fmt.Sprintf("gen: EstimateRisks: need n >= 1 and delta in (0, 1), got n = %d, delta = %v", n, delta))
+	}
+	eps := Hoeffding(n, delta)
 	d, k := dist.Dim(), dist.Classes()
 	x := make([]float64, d)
 	eta := make([]float64, k)

@@ -28,8 +28,9 @@ var _ Distribution = (*Halfspace)(nil)
 
 // NewHalfspace returns the logistic halfspace with normal w (copied; d =
 // len(w)), offset b and scale a >= 0. It returns a *ParamError naming w if
-// len(w) < 1, w[i] if an entry is not finite, b if b is not finite, and scale
-// if it is negative or not finite.
+// len(w) < 1 or ||w||_2 overflows, w[i] if an entry is not finite, b if b is
+// not finite, and scale if it is negative or not finite or if the Lipschitz
+// constant a ||w||_2 / 4 overflows.
 func NewHalfspace(w []float64, b, scale float64) (*Halfspace, error) {
 	const fn = "NewHalfspace"
 	if len(w) < 1 {
@@ -45,6 +46,16 @@ func NewHalfspace(w []float64, b, scale float64) (*Halfspace, error) {
 	}
 	if !(scale >= 0) || !finite(scale) {
 		return nil, paramErr(fn, "scale", "%v must be finite and >= 0", scale)
+	}
+	norm := 0.0
+	for _, v := range w {
+		norm = math.Hypot(norm, v)
+	}
+	if !finite(norm) {
+		return nil, paramErr(fn, "w", "||w||_2 overflows (w = %v)", w)
+	}
+	if !finite(scale * norm / 4) {
+		return nil, paramErr(fn, "scale", "%v times ||w||_2 = %v overflows: the Lipschitz constant is not finite", scale, norm)
 	}
 	return &Halfspace{w: append([]float64(nil), w...), b: b, scale: scale}, nil
 }
@@ -75,8 +86,11 @@ func (h *Halfspace) SampleX(rng *rand.Rand, dst []float64) {
 }
 
 // Posterior writes (eta_0, eta_1) into dst, each computed as a logistic
-// function of -+a(w.x+b) so that neither loses precision in the tails. It
-// panics if len(x) != Dim() or len(dst) != 2.
+// function of -+a(w.x+b) so that neither loses precision in the tails.
+// When w.x + b overflows (huge w or x) it is evaluated on x and b scaled by
+// a power of two, so the result is a probability vector for every finite x
+// (for a = 0 it is (1/2, 1/2)); for an x with a NaN or infinite entry it is
+// NaN. It panics if len(x) != Dim() or len(dst) != 2.
 func (h *Halfspace) Posterior(x, dst []float64) {
 	if len(x) != len(h.w) || len(dst) != 2 {
 		panic("gen: Halfspace.Posterior: wrong length")
@@ -86,8 +100,35 @@ func (h *Halfspace) Posterior(x, dst []float64) {
 		z += h.w[i] * v
 	}
 	z *= h.scale
+	if z != z { // Inf - Inf in the sum, or Inf * 0
+		z = h.scaledLogit(x)
+	}
 	dst[0] = logistic(-z)
 	dst[1] = logistic(z)
+}
+
+// scaledLogit returns a (w.x + b) for an x where the plain sum overflows:
+// with powers of two S = 2^e >= max(|b|, |x_i|) and F = 2^f >= max(1, |w_i|),
+// u = b/(S F) + sum_i (w_i/F)(x_i/S) is a sum of d+1 terms in [-1, 1], so it
+// does not overflow, and a (w.x + b) = (a u) S F keeps its sign and is +-Inf
+// only where the exact value overflows. It returns NaN if x has a NaN or
+// infinite entry.
+func (h *Halfspace) scaledLogit(x []float64) float64 {
+	big, wbig := math.Abs(h.b), 1.0
+	for i, v := range x {
+		if !finite(v) {
+			return math.NaN()
+		}
+		big = math.Max(big, math.Abs(v))
+		wbig = math.Max(wbig, math.Abs(h.w[i]))
+	}
+	_, e := math.Frexp(big)
+	_, f := math.Frexp(wbig)
+	u := math.Ldexp(h.b, -e-f)
+	for i, v := range x {
+		u += math.Ldexp(h.w[i], -f) * math.Ldexp(v, -e)
+	}
+	return math.Ldexp(h.scale*u, e+f)
 }
 
 // logistic returns 1/(1+exp(-z)) without overflow.

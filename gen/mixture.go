@@ -53,7 +53,11 @@ var _ Distribution = (*GaussianMixture)(nil)
 // nil for equal weights 1/k). It returns a *ParamError naming means (fewer
 // than 2 components), means[c] (empty, wrong length or a non-finite entry),
 // sigma (not finite and > 0) or weights (wrong length, negative, non-finite
-// or a sum off 1 by more than 1e-12).
+// or a sum off 1 by more than 1e-12). It also rejects parameters whose
+// derived quantities overflow, which would make the posterior NaN: sigma if
+// sigma^2 is not a normal float64 (sigma below about 1.5e-154), means[c] if
+// (mu_c - m)/sigma^2 or ||mu_c - m||^2/(2 sigma^2) is not finite (m the mean
+// of the means), and means if max ||mu_c - mu_c'|| / sigma^2 is not finite.
 func NewGaussianMixture(means [][]float64, sigma float64, weights []float64) (*GaussianMixture, error) {
 	const fn = "NewGaussianMixture"
 	k := len(means)
@@ -108,6 +112,9 @@ func NewGaussianMixture(means [][]float64, sigma float64, weights []float64) (*G
 		}
 	}
 	s2 := sigma * sigma
+	if s2 < 0x1p-1022 { // not a normal number
+		return nil, paramErr(fn, "sigma", "%v is too small: sigma^2 = %v underflows, so the posterior's logits overflow", sigma, s2)
+	}
 	acc, last := 0.0, 0
 	for c := range w {
 		g.logw[c] = math.Log(w[c]) // -Inf for a zero weight
@@ -123,6 +130,15 @@ func NewGaussianMixture(means [][]float64, sigma float64, weights []float64) (*G
 			nn += m * m
 		}
 		g.off[c] = g.logw[c] - nn/(2*s2)
+		ok := finite(nn / (2 * s2))
+		for _, v := range g.a[c*d : (c+1)*d] {
+			ok = ok && finite(v)
+		}
+		if !ok {
+			return nil, paramErr(fn, fmt.Sprintf("means[%d]", c),
+				"%v is too far from the mean of the means for sigma = %v: (mu_c - m)/sigma^2 or ||mu_c - m||^2/(2 sigma^2) overflows",
+				means[c], sigma)
+		}
 	}
 	for c := last; c < k; c++ {
 		g.cum[c] = math.Inf(1) // absorb rounding of the cumulative sum
@@ -139,6 +155,9 @@ func NewGaussianMixture(means [][]float64, sigma float64, weights []float64) (*G
 			}
 			maxDist = math.Max(maxDist, dist)
 		}
+	}
+	if !finite(maxDist / s2) {
+		return nil, paramErr(fn, "means", "largest distance %v between means with positive weight over sigma^2 = %v overflows", maxDist, s2)
 	}
 	g.lip = maxDist / (4 * sigma * sigma)
 	return g, nil
@@ -179,15 +198,21 @@ func (g *GaussianMixture) SampleX(rng *rand.Rand, dst []float64) {
 }
 
 // Posterior writes the exact posterior softmax(l(x)) (see GaussianMixture)
-// into dst. It panics if len(x) != Dim() or len(dst) != Classes().
+// into dst. For finite x it is a probability vector however far x is in the
+// tails: when the linear logits overflow (|x| near the float64 range over
+// 1/sigma^2), they are recomputed as differences from the logit of the class
+// whose mean is nearest in the direction of x, on x scaled by a power of
+// two. For an x with a NaN or infinite entry every entry of dst is NaN. It
+// panics if len(x) != Dim() or len(dst) != Classes().
 func (g *GaussianMixture) Posterior(x, dst []float64) {
 	if len(x) != g.d || len(dst) != g.k {
 		panic("gen: GaussianMixture.Posterior: wrong length")
 	}
 	// l_c minus the common -||x - ref||^2/(2 sigma^2): linear in x, so it
-	// neither overflows nor cancels far from the means, and small near them.
+	// does not cancel far from the means, and is small near them.
 	max := math.Inf(-1)
 	ref := g.ref
+	nan := false
 	for c := range dst {
 		a := g.a[c*g.d : (c+1)*g.d]
 		l := 0.0
@@ -199,6 +224,16 @@ func (g *GaussianMixture) Posterior(x, dst []float64) {
 		if l > max {
 			max = l
 		}
+		nan = nan || l != l
+	}
+	if nan || math.IsInf(max, 0) {
+		if !g.tailLogits(x, dst) {
+			for c := range dst {
+				dst[c] = math.NaN()
+			}
+			return
+		}
+		max = 0 // the largest shifted logit is exactly 0
 	}
 	sum := 0.0
 	for c, l := range dst {
@@ -209,6 +244,97 @@ func (g *GaussianMixture) Posterior(x, dst []float64) {
 	for c := range dst {
 		dst[c] /= sum
 	}
+}
+
+// tailLogits writes into dst the logits l_c - l_b, for the positive-weight
+// class b that maximizes a_b.(x - ref) (the mean nearest to x far in the
+// tails; ties to the larger offset, then the lower class), without
+// overflowing where the plain logits of Posterior do: each difference is
+// (a_c - a_b).(x - ref) + off_c - off_b, evaluated on x/S and ref/S for a
+// power of two S when x - ref overflows, and -Inf when it is still not a
+// number (then eta_c underflows to 0 anyway). The largest entry is 0 (class
+// b's); zero-weight classes get -Inf. It returns false, leaving dst
+// undefined, if x has a non-finite entry.
+func (g *GaussianMixture) tailLogits(x, dst []float64) bool {
+	for _, v := range x {
+		if !finite(v) {
+			return false
+		}
+	}
+	d := g.d
+	// S = 2^e >= 2 max(|x_i|, |ref_i|), so that y_i = x_i/S - ref_i/S is
+	// finite, in [-1, 1], and the division by S is exact (barring
+	// underflow of coordinates negligible next to the largest).
+	big := 0.0
+	for i, v := range x {
+		big = math.Max(big, math.Max(math.Abs(v), math.Abs(g.ref[i])))
+	}
+	_, e := math.Frexp(big)
+	e++ // S = 2^e, which may itself overflow: divide with Ldexp
+	lin := func(c, b int, scaled bool) float64 {
+		t := 0.0
+		for i, v := range x {
+			da := g.a[c*d+i]
+			if b >= 0 {
+				da -= g.a[b*d+i]
+			}
+			if scaled {
+				t += da * (math.Ldexp(v, -e) - math.Ldexp(g.ref[i], -e))
+			} else {
+				t += da * (v - g.ref[i])
+			}
+		}
+		return t
+	}
+	b, bu := -1, math.Inf(-1)
+	for c := range dst {
+		if g.weights[c] == 0 {
+			continue
+		}
+		u := lin(c, -1, true)
+		if b < 0 || u > bu || (u == bu && g.off[c] > g.off[b]) {
+			b, bu = c, u
+		}
+	}
+	for c := range dst {
+		switch {
+		case g.weights[c] == 0:
+			dst[c] = math.Inf(-1)
+		case c == b:
+			dst[c] = 0
+		default:
+			t := lin(c, b, false)
+			if t != t {
+				t = math.Ldexp(lin(c, b, true), e)
+			}
+			t += g.off[c] - g.off[b]
+			if t != t {
+				t = math.Inf(-1)
+			}
+			dst[c] = t
+		}
+	}
+	// Shift so the largest entry is 0: a tie in a.(x - ref) can leave
+	// another class ahead of b by its offset.
+	m := 0.0
+	for _, v := range dst {
+		m = math.Max(m, v)
+	}
+	switch {
+	case math.IsInf(m, 1): // rounding in the choice of b: split among the +Inf
+		for c, v := range dst {
+			if math.IsInf(v, 1) {
+				dst[c] = 0
+			} else {
+				dst[c] = math.Inf(-1)
+			}
+		}
+	case m > 0:
+		for c := range dst {
+			dst[c] -= m
+		}
+	}
+	return true
 }
 
 // Lipschitz returns L = max ||mu_c - mu_c'|| / (4 sigma^2) over pairs of

@@ -49,8 +49,11 @@ func NewStreams(seed uint64) Streams {
 // SampleX(dist, rng', n') for a generator rng' in the same state. It panics if
 // n < 0 or rng is nil.
 func SampleX(dist Distribution, rng *rand.Rand, n int) []float64 {
-	if n < 0 || rng == nil {
-		panic(fmt.Sprintf("gen: SampleX: need n >= 0 and a non-nil rng, got n = %d", n))
+	if n < 0 {
+		panic(fmt.Sprintf("gen: SampleX: n = %d, want n >= 0", n))
+	}
+	if rng == nil {
+		panic("gen: SampleX: nil rng")
 	}
 	d := dist.Dim()
 	x := make([]float64, n*d)
@@ -65,8 +68,11 @@ func SampleX(dist Distribution, rng *rand.Rand, n int) []float64 {
 // cumulative sum below u gives the last class with eta_c > 0. It panics if eta
 // is empty or rng is nil.
 func SampleLabel(eta []float64, rng *rand.Rand) int {
-	if len(eta) == 0 || rng == nil {
-		panic("gen: SampleLabel: empty eta or nil rng")
+	if len(eta) == 0 {
+		panic("gen: SampleLabel: empty eta (len(eta) = 0), want one entry per class")
+	}
+	if rng == nil {
+		panic("gen: SampleLabel: nil rng")
 	}
 	u := rng.Float64()
 	acc := 0.0
@@ -88,8 +94,11 @@ func SampleLabel(eta []float64, rng *rand.Rand) int {
 // multiple of d or rng is nil.
 func SampleLabels(dist Distribution, rng *rand.Rand, x []float64) []int {
 	d := dist.Dim()
-	if len(x)%d != 0 || rng == nil {
-		panic(fmt.Sprintf("gen: SampleLabels: len(x) = %d is not a multiple of d = %d, or nil rng", len(x), d))
+	if len(x)%d != 0 {
+		panic(fmt.Sprintf("gen: SampleLabels: len(x) = %d is not a multiple of d = %d", len(x), d))
+	}
+	if rng == nil {
+		panic("gen: SampleLabels: nil rng")
 	}
 	eta := make([]float64, dist.Classes())
 	y := make([]int, len(x)/d)
@@ -106,8 +115,11 @@ func SampleLabels(dist Distribution, rng *rand.Rand, x []float64) []int {
 // the same state: samples are nested in m. x is row-major m x d. It panics if
 // m < 0 or rng is nil.
 func SampleLabeled(dist Distribution, rng *rand.Rand, m int) (x []float64, y []int) {
-	if m < 0 || rng == nil {
-		panic(fmt.Sprintf("gen: SampleLabeled: need m >= 0 and a non-nil rng, got m = %d", m))
+	if m < 0 {
+		panic(fmt.Sprintf("gen: SampleLabeled: m = %d, want m >= 0", m))
+	}
+	if rng == nil {
+		panic("gen: SampleLabeled: nil rng")
 	}
 	d := dist.Dim()
 	x = make([]float64, m*d)

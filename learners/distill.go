@@ -112,8 +112,13 @@ const IndependentBlockRows = 256
 // way, so LabelIndependent with a deterministic 1-NN learner gives the same
 // labels.
 //
-// It returns an error if source or rng is nil, m < 1, x is empty, ragged or
-// not finite, or nearest has the wrong length.
+// It returns an error if source or rng is nil, m < 1, m*d > MaxFreshValues,
+// x is empty, ragged or not finite, or nearest has the wrong length, all
+// checked before any goroutine starts; and an error naming the row if source
+// fills a non-finite feature or a label outside [0, MaxClasses) (the class
+// count is not known here; no valid Dataset has more classes). On such an
+// error the error of the lowest failing row is returned, whatever the
+// scheduling, and no labels.
 func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand, nearest []float64) ([]int, error) {
 	if err := checkIndependent(source, m, x, d, rng); err != nil {
 		return nil, err
@@ -129,6 +134,15 @@ func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand
 
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	// The first failing row. Blocks are claimed in increasing order and a
+	// worker stops claiming after any failure, so every block before the
+	// failing one is finished: the lowest failing row is deterministic.
+	var (
+		failMu  sync.Mutex
+		failRow = n
+		failErr error
+		failed  atomic.Bool
+	)
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -137,7 +151,7 @@ func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand
 			stream := rand.New(pcg)
 			xbuf := make([]float64, m*d)
 			ybuf := make([]int, m)
-			for {
+			for !failed.Load() {
 				b := int(next.Add(1) - 1)
 				if b >= blocks {
 					return
@@ -147,6 +161,15 @@ func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand
 				for j := b * IndependentBlockRows; j < end; j++ {
 					q := x[j*d : (j+1)*d]
 					source(stream, xbuf, ybuf)
+					if err := checkFresh(j, xbuf, d, ybuf, MaxClasses); err != nil {
+						failMu.Lock()
+						if j < failRow {
+							failRow, failErr = j, err
+						}
+						failMu.Unlock()
+						failed.Store(true)
+						return
+					}
 					i := nearestRow(q, xbuf, d)
 					labels[j] = ybuf[i]
 					if nearest != nil {
@@ -157,7 +180,35 @@ func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand
 		}()
 	}
 	wg.Wait()
+	if failErr != nil {
+		return nil, failErr
+	}
 	return labels, nil
+}
+
+// checkFresh returns an error naming row j unless the fresh sample a source
+// filled for it (features x of dimension d, labels y) is finite with labels
+// in [0, k). Its message is the one Dataset.Validate gives.
+func checkFresh(j int, x []float64, d int, y []int, k int) error {
+	// Fast path: v*0 is 0 for every finite v and NaN otherwise.
+	s := 0.0
+	for _, v := range x {
+		s += v * 0
+	}
+	bad := s != 0
+	for _, c := range y {
+		if c < 0 || c >= k {
+			bad = true
+			break
+		}
+	}
+	if !bad {
+		return nil
+	}
+	if err := (Dataset{X: x, D: d, Y: y, K: k}).Validate(); err != nil {
+		return fmt.Errorf("learners: fresh sample of the teacher of row %d: %w", j, err)
+	}
+	return nil
 }
 
 // nearestRow returns the index of the row of the row-major p (dimension d)
@@ -206,13 +257,25 @@ func checkIndependent(source Source, m int, x []float64, d int, rng *rand.Rand) 
 		return errors.New("learners: nil source")
 	}
 	if m < 1 {
-		return fmt.Errorf("learners: %d fresh points per teacher, want >= 1", m)
+		return fmt.Errorf("learners: m = %d fresh points per teacher, want >= 1", m)
 	}
 	if rng == nil {
 		return errNilRNG
 	}
-	return CheckPoints(x, d)
+	if err := CheckPoints(x, d); err != nil {
+		return err
+	}
+	if m > MaxFreshValues/d {
+		return fmt.Errorf("learners: m = %d fresh points of dimension d = %d per teacher, want m*d <= MaxFreshValues = %d", m, d, MaxFreshValues)
+	}
+	return nil
 }
+
+// MaxFreshValues is the largest number of feature values m*d of the fresh
+// sample that LabelIndependentNN and LabelIndependent draw per row. Each
+// worker holds one such sample, and every row costs O(m d), so a larger
+// sample is rejected with an error rather than exhausting memory.
+const MaxFreshValues = 1 << 24
 
 // LabelIndependent labels each row of x (dimension d) with its own
 // independent teacher: for each row, m fresh labeled points are drawn from
@@ -227,9 +290,10 @@ func checkIndependent(source Source, m int, x []float64, d int, rng *rand.Rand) 
 // Fit is called on reused buffers and the teacher is used before they are
 // refilled, so a learner that keeps a reference to its training data is fine.
 //
-// It returns an error if learner, source or rng is nil, m < 1, k < 2, x is
-// empty, ragged or not finite, or a fit or prediction fails (for example
-// because source produced a label outside [0, k)).
+// It returns an error if learner, source or rng is nil, m < 1,
+// m*d > MaxFreshValues, k < 2 or k > MaxClasses, x is empty, ragged or not
+// finite, source fills a non-finite feature or a label outside [0, k) (the
+// same error as LabelIndependentNN's), or a fit or prediction fails.
 func LabelIndependent(learner Learner, source Source, m int, x []float64, d, k int, rng *rand.Rand) ([]int, error) {
 	if learner == nil {
 		return nil, errors.New("learners: nil learner")
@@ -237,8 +301,8 @@ func LabelIndependent(learner Learner, source Source, m int, x []float64, d, k i
 	if err := checkIndependent(source, m, x, d, rng); err != nil {
 		return nil, err
 	}
-	if k < 2 {
-		return nil, fmt.Errorf("learners: number of classes k = %d, want >= 2", k)
+	if k < 2 || k > MaxClasses {
+		return nil, fmt.Errorf("learners: number of classes k = %d, want 2 <= k <= MaxClasses = %d", k, MaxClasses)
 	}
 	n := len(x) / d
 	labels := make([]int, n)
@@ -251,6 +315,9 @@ func LabelIndependent(learner Learner, source Source, m int, x []float64, d, k i
 			pcg.Seed(seed, uint64(j/IndependentBlockRows))
 		}
 		source(stream, train.X, train.Y)
+		if err := checkFresh(j, train.X, d, train.Y, k); err != nil {
+			return nil, err
+		}
 		teacher, err := learner.Fit(train)
 		if err != nil {
 			return nil, fmt.Errorf("learners: teacher of row %d: %w", j, err)

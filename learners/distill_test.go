@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -522,5 +523,92 @@ func BenchmarkLabelIndependentNN(b *testing.B) {
 			}
 			b.ReportMetric(float64(s.n*s.m)*float64(runs)/b.Elapsed().Seconds(), "distances/s")
 		})
+	}
+}
+
+// TestLabelIndependentFreshSampleSize checks that a fresh sample too large to
+// allocate (m huge, or m*d overflowing int) is rejected before any goroutine
+// starts, with an error naming m, d and MaxFreshValues.
+func TestLabelIndependentFreshSampleSize(t *testing.T) {
+	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 1)) }
+	x := []float64{0, 0.5, 1, 1}
+	src := stGridSource(2, 2)
+	for _, m := range []int{learners.MaxFreshValues/2 + 1, 1e9, 1 << 62, math.MaxInt} {
+		_, errNN := learners.LabelIndependentNN(src, m, x, 2, rng(), nil)
+		_, err := learners.LabelIndependent(stNNLearner, src, m, x, 2, 2, rng())
+		for name, err := range map[string]error{"LabelIndependentNN": errNN, "LabelIndependent": err} {
+			if err == nil {
+				t.Fatalf("%s with m = %d: no error", name, m)
+			}
+			for _, want := range []string{fmt.Sprintf("m = %d", m), "d = 2", "MaxFreshValues"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%s with m = %d: error %q does not contain %q", name, m, err, want)
+				}
+			}
+		}
+	}
+	if _, err := learners.LabelIndependent(stNNLearner, src, 3, x, 2, learners.MaxClasses+1, rng()); err == nil ||
+		!strings.Contains(err.Error(), "MaxClasses") {
+		t.Errorf("LabelIndependent with k = MaxClasses+1: error %v, want one naming MaxClasses", err)
+	}
+}
+
+// TestLabelIndependentBadSource checks that a source that fills a NaN or
+// infinite feature or a negative or too large label makes both labelers
+// fail with an error naming the row, the point and the value, rather than
+// returning a label silently (LabelIndependentNN) or depending on the
+// learner to notice (LabelIndependent).
+func TestLabelIndependentBadSource(t *testing.T) {
+	const n, d = 600, 2 // three blocks, each with rows whose sample is spoiled
+	x := stGridPoints(rand.New(rand.NewPCG(3, 3)), n, d)
+	// A learner that trusts its data: only the labeler's check can fail.
+	trusting := learners.LearnerFunc(func(ds learners.Dataset) (learners.Classifier, error) {
+		return stConstant{ds.D, ds.K, 0}, nil
+	})
+	for _, tc := range []struct {
+		name  string
+		spoil func(x []float64, y []int)
+		want  []string
+	}{
+		{"NaN feature", func(x []float64, _ []int) { x[3] = math.NaN() }, []string{"feature 1 of point 1 is NaN"}},
+		{"Inf feature", func(x []float64, _ []int) { x[0] = math.Inf(-1) }, []string{"feature 0 of point 0 is -Inf"}},
+		{"negative label", func(_ []float64, y []int) { y[2] = -7 }, []string{"label -7 of point 2"}},
+		{"huge label", func(_ []float64, y []int) { y[1] = 1 << 40 }, []string{"label 1099511627776 of point 1"}},
+	} {
+		src := func(rng *rand.Rand, x []float64, y []int) {
+			stGridSource(d, 2)(rng, x, y)
+			// Spoil the samples of about 2% of the rows, identified by
+			// their draws: several blocks fail, the lowest row must win.
+			if x[len(x)-1] == 0.25 && y[len(y)-1] == 1 && x[0] == 0.75 {
+				tc.spoil(x, y)
+			}
+		}
+		rng := func() *rand.Rand { return rand.New(rand.NewPCG(5, 6)) }
+		_, errNN := learners.LabelIndependentNN(src, 4, x, d, rng(), nil)
+		_, err := learners.LabelIndependent(trusting, src, 4, x, d, 2, rng())
+		if errNN == nil || err == nil {
+			t.Fatalf("%s: LabelIndependentNN error %v, LabelIndependent error %v, want both", tc.name, errNN, err)
+		}
+		for _, want := range append(tc.want, "row ") {
+			for name, e := range map[string]error{"LabelIndependentNN": errNN, "LabelIndependent": err} {
+				if !strings.Contains(e.Error(), want) {
+					t.Errorf("%s: %s error %q does not contain %q", tc.name, name, e, want)
+				}
+			}
+		}
+		// Same message for features; labels are checked against k = 2
+		// by LabelIndependent and against MaxClasses by LabelIndependentNN.
+		if strings.Contains(tc.name, "feature") && errNN.Error() != err.Error() {
+			t.Errorf("%s: LabelIndependentNN says %q, LabelIndependent %q", tc.name, errNN, err)
+		}
+		// The lowest failing row is reported, whatever the scheduling.
+		for _, procs := range []int{1, 3} {
+			func() {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				if _, again := learners.LabelIndependentNN(src, 4, x, d, rng(), nil); again == nil || again.Error() != errNN.Error() {
+					t.Errorf("%s: GOMAXPROCS=%d gives %v, want %v", tc.name, procs, again, errNN)
+				}
+			}()
+		}
 	}
 }

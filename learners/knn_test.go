@@ -3,6 +3,7 @@ package learners_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -350,10 +351,11 @@ func TestKNNErrors(t *testing.T) {
 	}
 }
 
-// TestKNNHugeClassCount checks that the vote table does not scale with
-// Dataset.K: a class count near MaxInt with small labels must work.
+// TestKNNHugeClassCount checks the class-count cap: K = MaxClasses with
+// small labels works (the vote table does not scale with K), and
+// K = MaxClasses + 1 is an error, not an allocation of O(K).
 func TestKNNHugeClassCount(t *testing.T) {
-	train := learners.Dataset{X: []float64{0, 1, 2}, D: 1, Y: []int{3, 3, 0}, K: math.MaxInt}
+	train := learners.Dataset{X: []float64{0, 1, 2}, D: 1, Y: []int{3, 3, 0}, K: learners.MaxClasses}
 	h, err := learners.KNN{K: 3}.Fit(train)
 	if err != nil {
 		t.Fatal(err)
@@ -362,8 +364,12 @@ func TestKNNHugeClassCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != 3 || h.Classes() != math.MaxInt {
-		t.Errorf("Predict = %d, Classes = %d, want 3, MaxInt", got, h.Classes())
+	if got != 3 || h.Classes() != learners.MaxClasses {
+		t.Errorf("Predict = %d, Classes = %d, want 3, %d", got, h.Classes(), learners.MaxClasses)
+	}
+	train.K = learners.MaxClasses + 1
+	if _, err := (learners.KNN{K: 3}).Fit(train); err == nil || !strings.Contains(err.Error(), "MaxClasses") {
+		t.Errorf("K = MaxClasses + 1: error %v, want one naming MaxClasses", err)
 	}
 }
 

@@ -13,8 +13,14 @@ type Dataset struct {
 	X []float64 // features, len(X) == len(Y)*D
 	D int       // input dimension, D >= 1
 	Y []int     // labels in [0, K)
-	K int       // number of classes, K >= 2
+	K int       // number of classes, 2 <= K <= MaxClasses
 }
+
+// MaxClasses is the largest number of classes K that Dataset.Validate
+// accepts. Learners allocate tables of O(K) or O(n K) entries (votes, scores,
+// one-vs-rest targets), so a class count beyond it is rejected with an error
+// instead of exhausting memory.
+const MaxClasses = 1 << 16
 
 // Len returns the number of points, len(d.Y).
 func (d Dataset) Len() int { return len(d.Y) }
@@ -22,11 +28,15 @@ func (d Dataset) Len() int { return len(d.Y) }
 // Row returns point i as a sub-slice of d.X (no copy).
 func (d Dataset) Row(i int) []float64 { return d.X[i*d.D : (i+1)*d.D] }
 
-// Validate returns an error if the dataset is empty, ragged, has D < 1 or
-// K < 2, contains a NaN or Inf feature, or has a label outside [0, K).
+// Validate returns an error if the dataset is empty, ragged, has D < 1,
+// K < 2 or K > MaxClasses, contains a NaN or Inf feature, or has a label
+// outside [0, K).
 func (d Dataset) Validate() error {
 	if d.K < 2 {
 		return fmt.Errorf("learners: number of classes K = %d, want >= 2", d.K)
+	}
+	if d.K > MaxClasses {
+		return fmt.Errorf("learners: number of classes K = %d, want <= MaxClasses = %d", d.K, MaxClasses)
 	}
 	if err := CheckPoints(d.X, d.D); err != nil {
 		return err

@@ -36,8 +36,8 @@ func NewMajority(ensemble []Classifier) (Classifier, error) {
 			return nil, fmt.Errorf("learners: ensemble member %d has dimension %d and %d classes, member 0 has %d and %d", t+1, h.Dim(), h.Classes(), d, k)
 		}
 	}
-	if k < 1 {
-		return nil, fmt.Errorf("learners: ensemble members have %d classes", k)
+	if k < 1 || k > MaxClasses {
+		return nil, fmt.Errorf("learners: ensemble members have %d classes, want 1 to MaxClasses = %d", k, MaxClasses)
 	}
 	return &majority{members: slices.Clone(ensemble), d: d, k: k}, nil
 }
