@@ -27,8 +27,8 @@ var claimL1 = Claim{
 		"|L^(1-NN) - G^| <= A^ + sqrt(ln(2/delta)/2 sum_i c_i^2) on the evaluation points, " +
 		"and A^ <= L * mean NN distance when eta is L-Lipschitz.",
 	Kind:       FiniteBound,
-	Checks:     40,
-	Assertions: 1,
+	Checks:     l1Checks,
+	Assertions: l1Assertions,
 	Property:   propertyL1,
 	Falsifiers: []Falsifier{
 		{Name: "knn-majority-k=7,9", Checks: 5, Assertions: 1, Property: falsifierL1KNN},
@@ -37,6 +37,13 @@ var claimL1 = Claim{
 }
 
 func init() { register(claimL1) }
+
+const l1Checks, l1Assertions = 40, 1
+
+// l1Delta is the delta at which claim L1's check runs; its falsifiers run
+// the same check at the same delta (c.Delta of a falsifier is the
+// probability it may spend on its own power argument).
+func l1Delta() float64 { return claimDelta(checksFor(l1Checks), l1Assertions) }
 
 // l1Specs are the distribution families of claim L1, each with the range of
 // dimension and noise on which the L1 band is informative at the sizes of
@@ -94,12 +101,15 @@ func propertyL1(c *Check) {
 		c.Unresolved("%v: band %.4f >= G^ - R^* = %.4f", lc.dist, band.width(), band.sampler-band.bayes)
 	}
 	// Exact (float slack): |EL - G^| <= A^, the identity behind the band.
-	if d := lc.a.expected - lc.a.sampler; d > lc.a.boundary+exactSlack || -d > lc.a.boundary+exactSlack {
+	// Per point, 1 - sum_c eta_c^2, 1 - eta(x_j).eta(X_NN(j)) and the TV term
+	// each err by at most (k + 1) u (identitySlack).
+	n, k := lc.eval.len(), lc.eval.k
+	if d, slack := lc.a.expected-lc.a.sampler, identitySlack(n, k+1); d > lc.a.boundary+slack || -d > lc.a.boundary+slack {
 		c.Fatalf("%v: |EL - G^| = |%.6f - %.6f| exceeds A^ = %.6f", lc.dist, lc.a.expected, lc.a.sampler, lc.a.boundary)
 	}
 	// Exact (float slack): A^ <= L * mean NN distance.
 	if l, ok := lc.dist.Lipschitz(); ok {
-		if lc.a.boundary > l*lc.a.meanDist+lipschitzSlack {
+		if lc.a.boundary > l*lc.a.meanDist+lipschitzSlack(n, k+1, lc.eval.d) {
 			c.Fatalf("%v: A^ = %.6f exceeds L * mean NN distance = %.6g * %.6g", lc.dist, lc.a.boundary, l, lc.a.meanDist)
 		}
 	}
@@ -110,43 +120,49 @@ func propertyL1(c *Check) {
 }
 
 // falsifierL1KNN: a k-NN majority vote (k in {7, 9}) on binary class-pair
-// noise is a learner, so the L1 check must reject it. The case and its sizes
-// are knnFalsifierCase's; majorityRiskUpper certifies from eta, before the
-// check runs, that the majority's risk sits below the 1-NN band's lower edge
-// with probability at least 1 - c.Delta.
+// noise is a learner, so the L1 check (at the claim's delta, l1Delta) must
+// reject it. The case and its sizes are knnFalsifierCase's;
+// majorityRiskUpper certifies from eta, before the check runs, that the
+// majority's risk sits below the lower edge of that band with probability
+// at least 1 - c.Delta.
 func falsifierL1KNN(c *Check) {
 	fc := drawKNNFalsifierCase(c)
 	a, err := analyseNN(fc.train, fc.eval)
 	if err != nil {
 		c.Fatalf("analyseNN: %v", err)
 	}
-	lower := a.sampler - a.boundary - BoundedDifferences(a.sumSq, c.Delta)
+	delta := l1Delta()
+	lower := a.sampler - a.boundary - BoundedDifferences(a.sumSq, delta)
 	if u := fc.ka.majorityRiskUpper(fc.eval, c.Delta); u >= lower {
 		c.Unresolved("k = %d, rho = %v: majority risk bound %.4f not below the band's lower edge %.4f", fc.ka.k, fc.rho, u, lower)
 	}
-	band, err := checkNNSampler(learners.KNN{K: fc.ka.k}, fc.train, fc.y, fc.eval, a, 0, c.Delta, nil)
+	band, err := checkNNSampler(learners.KNN{K: fc.ka.k}, fc.train, fc.y, fc.eval, a, 0, delta, nil)
 	if err != nil {
 		c.Fatalf("check: %v", err)
 	}
+	c.Margin(band.deviation() - band.width())
 	if !band.rejects() {
 		c.Fatalf("k = %d, rho = %v: the L1 check did not reject the %d-NN majority: %v", fc.ka.k, fc.rho, fc.ka.k, band)
 	}
 }
 
 // falsifierL1Bayes: a teacher that answers the Bayes label has risk R^* on
-// the points, deterministic, so the check rejects it whenever R^* is below
-// the band's lower edge; that is decided from eta before the check runs
-// (cases where the band is not informative are unresolved, as in the claim).
+// the points, deterministic, so the check (at l1Delta) rejects it whenever
+// R^* is below the band's lower edge; that is decided from eta before the
+// check runs (cases where the band is not informative are unresolved, as in
+// the claim), so the rejection is certain and spends none of c.Delta.
 func falsifierL1Bayes(c *Check) {
 	lc := drawL1Case(c, l1Specs, l1Sizes, l1Eval)
-	lower := lc.a.sampler - lc.a.boundary - BoundedDifferences(lc.a.sumSq, c.Delta)
+	delta := l1Delta()
+	lower := lc.a.sampler - lc.a.boundary - BoundedDifferences(lc.a.sumSq, delta)
 	if lc.a.bayes >= lower {
 		c.Unresolved("%v: R^* = %.4f not below the band's lower edge %.4f", lc.dist, lc.a.bayes, lower)
 	}
-	band, err := checkNNSampler(knowsPosterior(lc.dist, false), lc.train, lc.y, lc.eval, lc.a, 0, c.Delta, nil)
+	band, err := checkNNSampler(knowsPosterior(lc.dist, false), lc.train, lc.y, lc.eval, lc.a, 0, delta, nil)
 	if err != nil {
 		c.Fatalf("check: %v", err)
 	}
+	c.Margin(band.deviation() - band.width())
 	if !band.rejects() {
 		c.Fatalf("%v: the L1 check did not reject the Bayes-label teacher: %v", lc.dist, band)
 	}

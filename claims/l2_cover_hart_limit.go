@@ -20,22 +20,28 @@ import (
 //   - the mean NN distance is non-increasing (exact: the sets are nested, so
 //     every point's nearest neighbour only gets closer), hence so is the
 //     Lipschitz bound L * mean distance on A^;
-//   - the band's half-width A^_m + r_m strictly decreases from m1 to m2 to m3
-//     (a trend on the positions: with sizes 10x apart the radius falls by
-//     about sqrt(10) until N dominates, A^ by about 10^(1/d));
 //   - at m3 the 1-NN risk stays away from R^*: L^_m3 - R^* > (G^ - R^*)/2,
 //     resolved when the band at m3 is below (G^ - R^*)/2 (it then follows
 //     from the band).
+//
+// The band's half-width A^_m + r_m is logged at each size, not asserted: it
+// usually falls (with sizes 10x apart the radius by about sqrt(10) until N
+// dominates, A^ by about 10^(1/d)), but neither term is monotone surely (a
+// new training point between two old ones can take evaluation points from
+// both cells and raise sum_i c_i^2; on a non-monotone posterior a nearer
+// neighbour can have a farther eta), and no probability bound on a rise is
+// derived here, so a pass/fail assertion on it would have no false-alarm
+// budget.
 var claimL2 = Claim{
 	ID:     "L2",
 	Title:  "Cover-Hart limit: 1-NN risk tends to G, not R*",
 	Source: "Cover and Hart 1967; Kaplun et al. 2022, Section 5",
 	Statement: "On nested training sets of sizes 100 < 1000 < 10000 (d <= 2): the L1 band holds at each size, " +
-		"its half-width A^ + r shrinks with m, the mean NN distance is non-increasing, and at the largest m " +
-		"the 1-NN risk is within its band of G^ and more than (G^ - R^*)/2 above R^*.",
+		"the mean NN distance is non-increasing, and at the largest m the 1-NN risk is within its band of G^ " +
+		"and more than (G^ - R^*)/2 above R^* (the band's half-width, which usually shrinks with m, is logged, not asserted).",
 	Kind:       Trend,
-	Checks:     20,
-	Assertions: 3,
+	Checks:     l2Checks,
+	Assertions: l2Assertions,
 	Property:   propertyL2,
 	Falsifiers: []Falsifier{
 		{Name: "knn-k=sqrt(m)", Checks: 5, Assertions: 1, Property: falsifierL2KNN},
@@ -43,6 +49,14 @@ var claimL2 = Claim{
 }
 
 func init() { register(claimL2) }
+
+// l2Checks and l2Assertions: the three bands, one per size, are the
+// probabilistic assertions (the rest is exact or follows from the band).
+const l2Checks, l2Assertions = 20, 3
+
+// l2Delta is the delta at which claim L2's check runs; its falsifier runs
+// the same check at the same delta.
+func l2Delta() float64 { return claimDelta(checksFor(l2Checks), l2Assertions) }
 
 // l2Sizes are the nested training sizes and l2Eval the evaluation points.
 var l2Sizes = []int{100, 1000, 10000}
@@ -101,13 +115,14 @@ func (t l2Trend) resolved() bool {
 	return b.width() < (b.sampler-b.bayes)/2
 }
 
-// rejects reports whether any assertion of the L2 check fails.
+// rejects reports whether any assertion of the L2 check fails (the band
+// widths are an observation, not an assertion).
 func (t l2Trend) rejects() bool {
 	for i, b := range t.bands {
 		if b.rejects() {
 			return true
 		}
-		if i > 0 && (t.meanDist[i] > t.meanDist[i-1] || b.width() >= t.bands[i-1].width()) {
+		if i > 0 && t.meanDist[i] > t.meanDist[i-1] {
 			return true
 		}
 	}
@@ -144,12 +159,17 @@ func propertyL2(c *Check) {
 			c.Fatalf("%v, m = %d: 1-NN outside the L1 band: %v", dist, l2Sizes[i], b)
 		}
 	}
-	// Trend: the band shrinks with m.
-	if w0, w1 := t.bands[0].width(), t.bands[1].width(); w1 >= w0 {
-		c.Fatalf("%v: band half-width did not shrink from m = %d (%.4f) to m = %d (%.4f)", dist, l2Sizes[0], w0, l2Sizes[1], w1)
+	// Observation, not an assertion (see claimL2): the band's half-width
+	// over the sizes.
+	widths := make([]float64, len(t.bands))
+	for i, b := range t.bands {
+		widths[i] = b.width()
 	}
-	if w1, w2 := t.bands[1].width(), t.bands[2].width(); w2 >= w1 {
-		c.Fatalf("%v: band half-width did not shrink from m = %d (%.4f) to m = %d (%.4f)", dist, l2Sizes[1], w1, l2Sizes[2], w2)
+	c.Logf("%v: band half-widths %.4f at m = %v", dist, widths, l2Sizes)
+	for i := 1; i < len(l2Sizes); i++ {
+		if widths[i] >= widths[i-1] {
+			c.Logf("%v: band half-width did not shrink from m = %d (%.4f) to m = %d (%.4f)", dist, l2Sizes[i-1], widths[i-1], l2Sizes[i], widths[i])
+		}
 	}
 	// The limit is G, not R^*.
 	b := t.last()
@@ -159,13 +179,14 @@ func propertyL2(c *Check) {
 }
 
 // falsifierL2KNN: k-NN majority with k = sqrt(m) (odd: 11, 33, 101) is
-// consistent, its risk tends to R^*, so the L2 check rejects it at m3.
+// consistent, its risk tends to R^*, so the L2 check (at the claim's delta,
+// l2Delta) rejects it at m3.
 // Sizes: binary class-pair noise in d = 1 at rho in {0.12, 0.15}, and
 // l2FalsifierEval evaluation points (k = 101 searches dominate the time).
 // With k = 101 a wrong vote has Chernoff probability below 1e-15 away from
 // the single band edge, so majorityRiskUpper (safe-set bound at c.Delta)
 // puts the majority's risk within about 0.02 of R^*, while the band's lower
-// edge at m3 sits about 0.06 below G^, and G - R^* >= 0.09.
+// edge at m3 (at l2Delta) sits about 0.06 below G^, and G - R^* >= 0.09.
 func falsifierL2KNN(c *Check) {
 	rho := rapid.SampledFrom([]float64{0.12, 0.15}).Draw(c.T, "rho")
 	dist, err := gen.NewPairSwap(1, 2, 1, rho)
@@ -185,16 +206,18 @@ func falsifierL2KNN(c *Check) {
 	if err != nil {
 		c.Fatalf("analyseKNN: %v", err)
 	}
-	lower := a.sampler - a.boundary - BoundedDifferences(a.sumSq, c.Delta)
+	delta := l2Delta()
+	lower := a.sampler - a.boundary - BoundedDifferences(a.sumSq, delta)
 	if u := ka.majorityRiskUpper(eval, c.Delta); u >= lower {
 		c.Unresolved("rho = %v: %d-NN risk bound %.4f not below the band's lower edge %.4f at m = %d", rho, k3, u, lower, m3)
 	}
 	y := train.drawLabels(rng)
 	knn := func(m int) learners.Learner { return learners.KNN{K: oddAtLeast(math.Sqrt(float64(m)))} }
-	t, err := checkCoverHartTrend(knn, train, y, eval, l2Sizes, c.Delta)
+	t, err := checkCoverHartTrend(knn, train, y, eval, l2Sizes, delta)
 	if err != nil {
 		c.Fatalf("check: %v", err)
 	}
+	c.Margin(t.last().deviation() - t.last().width())
 	if !t.rejects() {
 		c.Fatalf("rho = %v: the L2 check did not reject k-NN with k = sqrt(m); band at m3: %v", rho, t.last())
 	}

@@ -36,8 +36,8 @@ var claimL3 = Claim{
 		"its frozen-eta limit R_k^ is non-increasing in k with R_1^ = G^ and R_k^ <= R^* + 1/sqrt(k e); " +
 		"the random-neighbour variant is a sampler: |L^ - G^| <= A^_k + r, A^_k <= L * mean k-th NN distance.",
 	Kind:       FiniteBound,
-	Checks:     20,
-	Assertions: 2,
+	Checks:     l3Checks,
+	Assertions: l3Assertions,
 	Property:   propertyL3,
 	Falsifiers: []Falsifier{
 		{Name: "1-nn-as-majority", Checks: 5, Assertions: 1, Property: falsifierL3OneNN},
@@ -46,6 +46,12 @@ var claimL3 = Claim{
 }
 
 func init() { register(claimL3) }
+
+const l3Checks, l3Assertions = 20, 2
+
+// l3Delta is the delta at which claim L3's checks run; its falsifiers run
+// the same checks at the same delta.
+func l3Delta() float64 { return claimDelta(checksFor(l3Checks), l3Assertions) }
 
 // l3Spec: every binary family in d <= 3.
 var l3Spec = gen.Spec{MinDim: 1, MaxDim: 3, MinClasses: 2, MaxClasses: 2}
@@ -108,26 +114,38 @@ func propertyL3(c *Check) {
 	}
 
 	// Exact: the frozen-eta limits. R_1^ = G^, R_k^ non-increasing, Stone.
+	// Float slacks (see identitySlack): a term of R_1^ or of G^ errs by at
+	// most 3 u, and R_1^ = G^ needs rows summing to 1. A term of R_k^ errs by
+	// at most (4k + 3) u (each entry of PoissonBinomial's law by 3k u
+	// relative, three roundings per step on non-negative terms; the tail sum
+	// by k/2 u more; then three operations), and
+	// the inequalities on R_k^ hold exactly for p_j <= 1/2, which a row off
+	// by gen.PosteriorTolerance misses by at most that much: two means at
+	// (4k + 3) u, or one and R^* at 2 u, fit in roundingSlack(n, 2k + 2).
+	n := eval.len()
 	prev := stoneRisk(eval, 1)
-	if math.Abs(prev-sampler) > exactSlack {
+	if math.Abs(prev-sampler) > identitySlack(n, 3) {
 		c.Fatalf("%v: R_1^ = %.12f differs from G^ = %.12f", dist, prev, sampler)
 	}
 	for kk := 3; kk <= k; kk += 2 {
 		r := stoneRisk(eval, kk)
-		if r > prev+exactSlack {
+		if r > prev+roundingSlack(n, 2*kk+2) {
 			c.Fatalf("%v: R_%d^ = %.9f exceeds R_%d^ = %.9f", dist, kk, r, kk-2, prev)
 		}
 		prev = r
 	}
-	if stone := bayes + 1/math.Sqrt(float64(k)*math.E); prev > stone+exactSlack {
+	if stone := bayes + 1/math.Sqrt(float64(k)*math.E); prev > stone+roundingSlack(n, 2*k+2) {
 		c.Fatalf("%v: R_%d^ = %.6f exceeds R^* + 1/sqrt(k e) = %.6f", dist, k, prev, stone)
 	}
 	// Exact: the random neighbour's mean is within A^_k of G^, and A^_k is
-	// at most L times the mean k-th neighbour distance.
-	if d := math.Abs(ka.rnExpected - sampler); d > ka.rnBoundary+exactSlack {
+	// at most L times the mean k-th neighbour distance. Per point, the
+	// neighbours' mean law m_j (k rounded quotients summed) has entries off
+	// by at most k u, so 1 - eta(x_j).m_j errs by at most (k + 3) u and
+	// TV(eta(x_j), m_j) by at most (k + 2) u (two classes).
+	if d := math.Abs(ka.rnExpected - sampler); d > ka.rnBoundary+identitySlack(n, k+3) {
 		c.Fatalf("%v: |E L^_rn - G^| = %.6f exceeds A^_k = %.6f", dist, d, ka.rnBoundary)
 	}
-	if l, ok := dist.Lipschitz(); ok && ka.rnBoundary > l*ka.meanKth+lipschitzSlack {
+	if l, ok := dist.Lipschitz(); ok && ka.rnBoundary > l*ka.meanKth+lipschitzSlack(n, k+2, eval.d) {
 		c.Fatalf("%v: A^_k = %.6f exceeds L * mean k-th NN distance = %.6g * %.6g", dist, ka.rnBoundary, l, ka.meanKth)
 	}
 
@@ -144,22 +162,25 @@ func propertyL3(c *Check) {
 }
 
 // falsifierL3OneNN: the 1-NN rule passed off as the k-NN majority. Its risk
-// is at least E_1 - r_1 (nnAnalysis) with probability 1 - c.Delta/2, and the
-// check rejects when that exceeds the majority's mean plus its radius.
+// is at least E_1 - r_1 (nnAnalysis, r_1 at c.Delta) with probability
+// 1 - c.Delta/2, and the check (at the claim's delta, l3Delta) rejects when
+// that exceeds the majority's mean plus its radius at l3Delta.
 func falsifierL3OneNN(c *Check) {
 	fc := drawKNNFalsifierCase(c)
 	a, err := analyseNN(fc.train, fc.eval)
 	if err != nil {
 		c.Fatalf("analyseNN: %v", err)
 	}
+	delta := l3Delta()
 	low := a.expected - BoundedDifferences(a.sumSq, c.Delta)
-	if high := fc.ka.majority + fc.ka.majorityRadius(c.Delta); low <= high {
+	if high := fc.ka.majority + fc.ka.majorityRadius(delta); low <= high {
 		c.Unresolved("rho = %v: 1-NN risk lower bound %.4f not above the majority band's top %.4f", fc.rho, low, high)
 	}
-	r, err := checkKNNMajority(learners.KNN{K: 1}, fc.train, fc.y, fc.eval, fc.ka, c.Delta, nil)
+	r, err := checkKNNMajority(learners.KNN{K: 1}, fc.train, fc.y, fc.eval, fc.ka, delta, nil)
 	if err != nil {
 		c.Fatalf("check: %v", err)
 	}
+	c.Margin(r.deviation() - r.radius)
 	if !r.rejects() {
 		c.Fatalf("rho = %v: the L3 majority check did not reject 1-NN: %v", fc.rho, r)
 	}
@@ -167,18 +188,21 @@ func falsifierL3OneNN(c *Check) {
 
 // falsifierL3Majority: the k-NN majority vote in the random-neighbour
 // sampler check. majorityRiskUpper bounds its risk at c.Delta from eta; the
-// check rejects when that bound is below G^ - A^_k - r.
+// check (at l3Delta) rejects when that bound is below G^ - A^_k - r, r the
+// check's radius at l3Delta.
 func falsifierL3Majority(c *Check) {
 	fc := drawKNNFalsifierCase(c)
+	delta := l3Delta()
 	sampler, bayes := gen.SamplerRisk(fc.eval.eta, 2), gen.BayesRisk(fc.eval.eta, 2)
-	lower := sampler - fc.ka.rnBoundary - fc.ka.randomNeighbourRadius(c.Delta)
+	lower := sampler - fc.ka.rnBoundary - fc.ka.randomNeighbourRadius(delta)
 	if u := fc.ka.majorityRiskUpper(fc.eval, c.Delta); u >= lower {
 		c.Unresolved("rho = %v: majority risk bound %.4f not below the sampler band's lower edge %.4f", fc.rho, u, lower)
 	}
-	b, err := checkRandomNeighbourSampler(learners.KNN{K: fc.ka.k}, fc.train, fc.y, fc.eval, fc.ka, sampler, bayes, c.Delta, nil)
+	b, err := checkRandomNeighbourSampler(learners.KNN{K: fc.ka.k}, fc.train, fc.y, fc.eval, fc.ka, sampler, bayes, delta, nil)
 	if err != nil {
 		c.Fatalf("check: %v", err)
 	}
+	c.Margin(b.deviation() - b.width())
 	if !b.rejects() {
 		c.Fatalf("rho = %v: the random-neighbour sampler check did not reject the %d-NN majority: %v", fc.rho, fc.ka.k, b)
 	}

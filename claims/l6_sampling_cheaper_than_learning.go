@@ -46,8 +46,8 @@ var claimL6 = Claim{
 		"risk is within 2 gamma sqrt(ln(2/delta)/(2M)) of G; the majority learner on the same samples keeps excess risk " +
 		">= gamma (1 - mean sqrt(n_x gamma ln((1+2gamma)/(1-2gamma)))) - radius >= gamma/2 - radius when m/M << 1/gamma^2.",
 	Kind:       FiniteBound,
-	Checks:     50,
-	Assertions: 3,
+	Checks:     l6Checks,
+	Assertions: l6Assertions,
 	Property:   propertyL6,
 	Falsifiers: []Falsifier{
 		{Name: "too-few-samples", Checks: 5, Assertions: 1, Property: falsifierL6FewSamples},
@@ -56,6 +56,13 @@ var claimL6 = Claim{
 }
 
 func init() { register(claimL6) }
+
+const l6Checks, l6Assertions = 50, 3
+
+// l6Delta is the delta at which claim L6's check runs, with its sample size
+// coverageSamples(M, l6Delta()); its falsifiers run the same check, at the
+// same delta and size.
+func l6Delta() float64 { return claimDelta(checksFor(l6Checks), l6Assertions) }
 
 // finiteDomain is the distribution of claim L6: x uniform on the M points
 // x_i = (i + 1/2)/M of [0, 1], eta_1(x_i) = 1/2 + s_i gamma with signs s_i.
@@ -259,6 +266,33 @@ func majorityError(n int, gamma float64) (pWrong, tvn float64) {
 	return pWrong, tvn / 2
 }
 
+// majorityErrorSlack returns the float slack of Le Cam's inequality
+// P_n >= (1 - TV_n)/2 as majorityError computes both sides (u = 2^-53). With
+// p = 1/2 + gamma in [1/2, 1), 1 - p is exact (Sterbenz), so each step of
+// PoissonBinomial rounds two non-negative products and their sum: every
+// entry of the law has relative error at most 2n u. P_n, a sum of at most
+// n/2 + 1 of them (halving is exact), errs by at most (5n/2 + 1) u; TV_n, half
+// the sum of n + 1 rounded differences of entries whose total is 2, by at
+// most (3n + 1) u. The slack, err(P_n) + err(TV_n)/2 + u, is at most
+// 4 (n + 1) u.
+func majorityErrorSlack(n int) float64 { return 4 * float64(n+1) * 0x1p-53 }
+
+// pinskerSlack returns the float slack of TV_n <= sqrt(n gamma ell) at the
+// computed value pinsker of the right side, ell = ln((1+2gamma)/(1-2gamma)).
+// TV_n errs by at most (3n + 1) u (majorityErrorSlack). The right side: the
+// argument of the logarithm has relative error 3 u, so ell has relative
+// error at most 3u/ell + u <= 0.75 u/gamma + u (ell >= 4 gamma); the law is
+// that of p = fl(1/2 + gamma), whose gamma' = p - 1/2 differs from gamma by
+// at most u/2, which moves ln(gamma ell) by at most 1.03 u/gamma (gamma <=
+// 0.1); with the two products and the square root (which halves relative
+// errors and adds u), sqrt(n gamma ell) has relative error at most
+// (0.89/gamma + 2.5) u <= (1/gamma + 3) u against the Pinsker bound of the
+// law actually computed. (Where the computed bound exceeds 1 + (3n + 1) u
+// no rounding can produce a violation, so scaling by it costs nothing.)
+func pinskerSlack(n int, gamma, pinsker float64) float64 {
+	return float64(3*n+1)*0x1p-53 + (1/gamma+3)*0x1p-53*pinsker
+}
+
 // l6Gammas are the margins gamma of claim L6: small enough that the coverage
 // budget, about 30 samples per point, stays below 1/(16 gamma^2).
 var l6Gammas = []float64{0.01, 0.02, 0.03, 0.04}
@@ -289,25 +323,34 @@ func propertyL6(c *Check) {
 	// Exact: Le Cam and Pinsker per count, then the lower bound on EX.
 	cache := map[int][2]float64{} // looked up only, never iterated
 	ex, lb := 0.0, 0.0
+	perPoint, bigPinsker := 0.0, 1.0 // largest per-count slack, max(1, largest Pinsker bound)
 	for _, n := range lc.counts {
 		v, ok := cache[n]
+		pinsker := math.Sqrt(float64(n) * gamma * ell)
 		if !ok {
 			pw, tvn := majorityError(n, gamma)
 			v = [2]float64{pw, tvn}
 			cache[n] = v
-			if pw < (1-tvn)/2-exactSlack {
+			sLC, sP := majorityErrorSlack(n), pinskerSlack(n, gamma, pinsker)
+			if pw < (1-tvn)/2-sLC {
 				c.Fatalf("n = %d, gamma = %v: majority error %.9f below Le Cam's (1 - TV_n)/2 = %.9f", n, gamma, pw, (1-tvn)/2)
 			}
-			if pinsker := math.Sqrt(float64(n) * gamma * ell); tvn > pinsker+exactSlack {
+			if tvn > pinsker+sP {
 				c.Fatalf("n = %d, gamma = %v: TV_n = %.9f exceeds Pinsker's %.9f", n, gamma, tvn, pinsker)
 			}
+			perPoint = max(perPoint, 2*sLC+sP)
+			bigPinsker = max(bigPinsker, pinsker)
 		}
 		ex += 2 * gamma * v[0]
-		lb += gamma * (1 - math.Sqrt(float64(n)*gamma*ell))
+		lb += gamma * (1 - pinsker)
 	}
 	ex /= float64(points)
 	lb /= float64(points)
-	if ex < lb-exactSlack {
+	// The per-count checks give 2 gamma P_n >= gamma (1 - pinsker) - gamma
+	// (2 sLC + sP) for each point's float terms; the two means of M terms of
+	// size at most gamma and gamma max(1, pinsker) err by (M + 1) u gamma and
+	// (M + 2) u gamma max(1, pinsker), and the comparison one more u.
+	if ex < lb-gamma*(perPoint+float64(2*points+4)*0x1p-53*bigPinsker) {
 		c.Fatalf("%v: the majority's expected excess %.6f is below its Le Cam-Pinsker bound %.6f", dom, ex, lb)
 	}
 	// Probabilistic (c.Delta each): coverage, the look-up sampler's risk,
@@ -328,12 +371,13 @@ func propertyL6(c *Check) {
 
 // falsifierL6FewSamples: with m = M/2 samples at least half the points are
 // unseen, so the look-up learner cannot be an exact sampler there; the
-// check's coverage test rejects it with certainty.
+// check's coverage test (run at the claim's delta, l6Delta, which only sets
+// its radius here) rejects it with certainty.
 func falsifierL6FewSamples(c *Check) {
 	points := rapid.SampledFrom([]int{500, 1000, 2000}).Draw(c.T, "M")
 	gamma := rapid.SampledFrom(l6Gammas).Draw(c.T, "gamma")
 	dom := newFiniteDomain(points, gamma, c.Rand("signs"))
-	lc, _, err := checkLookupSampler(lookupLearner(dom, false), dom, points/2, c.Delta, c.Rand("data"))
+	lc, _, err := checkLookupSampler(lookupLearner(dom, false), dom, points/2, l6Delta(), c.Rand("data"))
 	if err != nil {
 		c.Fatalf("%v: %v", dom, err)
 	}
@@ -342,17 +386,21 @@ func falsifierL6FewSamples(c *Check) {
 	}
 }
 
-// falsifierL6Majority: the majority learner at the coverage budget, on a
-// domain with a large margin (gamma in {0.15, 0.2}, M = 2000), learns the
-// Bayes label at most points, so its risk falls below the sampler band. The
-// rejection is certified from eta before the check runs: the sample is drawn
-// first (same stream as the check), the exact expected excess EX given the
-// counts plus the Hoeffding radius must stay below G - R^* - radius.
+// falsifierL6Majority: the majority learner at the claim's coverage budget
+// (m = coverageSamples(M, l6Delta())), on a domain with a large margin
+// (gamma in {0.15, 0.2}, M = 2000), learns the Bayes label at most points,
+// so its risk falls below the sampler band. The rejection is certified from
+// eta before the check runs: the sample is drawn first (same stream as the
+// check), and R^* + EX (the exact expected excess given the counts) plus the
+// Hoeffding radius at c.Delta (the majority's own concentration, this
+// falsifier's probability) must stay below G minus the check's radius at
+// l6Delta.
 func falsifierL6Majority(c *Check) {
 	gamma := rapid.SampledFrom([]float64{0.15, 0.2}).Draw(c.T, "gamma")
 	const points = 2000
 	dom := newFiniteDomain(points, gamma, c.Rand("signs"))
-	m := coverageSamples(points, c.Delta)
+	delta := l6Delta()
+	m := coverageSamples(points, delta)
 	seed := rapid.Uint64().Draw(c.T, "data")
 	// Power: the counts come from the sample the check will draw.
 	x, _ := gen.SampleLabeled(dom, rand.New(rand.NewPCG(seed, 0)), m)
@@ -365,15 +413,16 @@ func falsifierL6Majority(c *Check) {
 		pw, _ := majorityError(n, gamma)
 		ex += 2 * gamma * pw / points
 	}
-	radius := Hoeffding(points, 2*gamma, c.Delta)
+	own, band := Hoeffding(points, 2*gamma, c.Delta), Hoeffding(points, 2*gamma, delta)
 	g, r := 0.5-2*gamma*gamma, 0.5-gamma
-	if r+ex+radius >= g-radius {
-		c.Unresolved("gamma = %v: majority risk bound %.4f not below G - radius = %.4f", gamma, r+ex+radius, g-radius)
+	if r+ex+own >= g-band {
+		c.Unresolved("gamma = %v: majority risk bound %.4f not below G - radius = %.4f", gamma, r+ex+own, g-band)
 	}
-	lc, _, err := checkLookupSampler(lookupLearner(dom, true), dom, m, c.Delta, rand.New(rand.NewPCG(seed, 0)))
+	lc, _, err := checkLookupSampler(lookupLearner(dom, true), dom, m, delta, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		c.Fatalf("%v: %v", dom, err)
 	}
+	c.Margin(math.Abs(lc.risk-lc.sampler) - lc.radius)
 	if !lc.rejects() {
 		c.Fatalf("%v: the L6 check did not reject the majority learner: %v", dom, lc)
 	}

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -327,6 +328,54 @@ func TestMajorityError(t *testing.T) {
 			t.Errorf("n = %d: P = %v rose from %v", n, p, prev)
 		}
 		prev = p
+	}
+}
+
+// TestMajorityErrorSlackCoversRounding recomputes P_n and TV_n of
+// majorityError in 256-bit arithmetic for the float p = 1/2 + gamma and checks
+// that the float results stay within the errors majorityErrorSlack and
+// pinskerSlack are derived from: (5n/2 + 1) u for P_n, (3n + 1) u for TV_n.
+func TestMajorityErrorSlackCoversRounding(t *testing.T) {
+	const u = 0x1p-53
+	for _, gamma := range []float64{0.01, 0.04, 0.15, 0.2} {
+		for _, n := range []int{1, 2, 7, 30, 31, 80, 200} {
+			pw, tvn := majorityError(n, gamma)
+			p := big.NewFloat(0.5 + gamma).SetPrec(256)
+			q := new(big.Float).SetPrec(256).Sub(big.NewFloat(1), p)
+			law := make([]*big.Float, n+1)
+			for s := range law {
+				law[s] = new(big.Float).SetPrec(256)
+			}
+			law[0].SetInt64(1)
+			for i := range n {
+				for s := i + 1; s >= 1; s-- {
+					a := new(big.Float).SetPrec(256).Mul(law[s], q)
+					law[s].Add(a, new(big.Float).SetPrec(256).Mul(law[s-1], p))
+				}
+				law[0].Mul(law[0], q)
+			}
+			exactP, exactTV := new(big.Float).SetPrec(256), new(big.Float).SetPrec(256)
+			half := big.NewFloat(0.5)
+			for s, v := range law {
+				switch {
+				case 2*s < n:
+					exactP.Add(exactP, v)
+				case 2*s == n:
+					exactP.Add(exactP, new(big.Float).SetPrec(256).Mul(v, half))
+				}
+				d := new(big.Float).SetPrec(256).Sub(v, law[n-s])
+				exactTV.Add(exactTV, d.Abs(d))
+			}
+			exactTV.Mul(exactTV, half)
+			ep, _ := exactP.Float64()
+			et, _ := exactTV.Float64()
+			if d := math.Abs(pw - ep); d > (2.5*float64(n)+1)*u {
+				t.Errorf("gamma = %v, n = %d: P_n off by %.3g, bound %.3g", gamma, n, d, (2.5*float64(n)+1)*u)
+			}
+			if d := math.Abs(tvn - et); d > float64(3*n+1)*u {
+				t.Errorf("gamma = %v, n = %d: TV_n off by %.3g, bound %.3g", gamma, n, d, float64(3*n+1)*u)
+			}
+		}
 	}
 }
 
