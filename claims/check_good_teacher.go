@@ -227,7 +227,13 @@ func TeacherUnlabeled(n int) TeacherOption { return func(c *teacherConfig) { c.n
 func TeacherEvalPoints(n int) TeacherOption { return func(c *teacherConfig) { c.eval = n } }
 
 // TeacherTolerance sets the largest certified excess risk accepted
-// (default 0.25).
+// (default 0.25). It is not a statistical tolerance but the definition of
+// "good" the check applies: students certified within a quarter of the
+// best histogram's risk. The statistics are all inside the certified
+// excess, at the check's false-alarm probability; a 1-NN pool at the
+// default sizes certifies 0.1 to 0.2, and a learner whose population gap
+// meets the condition in CheckGoodTeacher's comment passes except with
+// that probability.
 func TeacherTolerance(tol float64) TeacherOption { return func(c *teacherConfig) { c.tol = tol } }
 
 // TeacherChecks sets the number of rapid checks when -rapid.checks is not

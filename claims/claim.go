@@ -154,12 +154,12 @@ var (
 func register(c Claim) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	if c.ID == "" || c.Property == nil || c.Checks < 5 || c.Assertions < 1 {
-		panic(fmt.Sprintf("claims: malformed claim %q", c.ID))
+	if err := c.validate(); err != nil {
+		panic(err)
 	}
 	for _, f := range c.Falsifiers {
-		if f.Name == "" || f.Property == nil || f.Checks < 5 || f.Assertions < 1 {
-			panic(fmt.Sprintf("claims: malformed falsifier %q of claim %s", f.Name, c.ID))
+		if err := c.validateFalsifier(f); err != nil {
+			panic(err)
 		}
 	}
 	for _, o := range registry {
@@ -168,6 +168,25 @@ func register(c Claim) {
 		}
 	}
 	registry = append(registry, c)
+}
+
+// validate returns an error naming what is missing from a claim: an ID, a
+// Property, at least 5 default checks, at least one assertion per check.
+func (c Claim) validate() error {
+	if c.ID == "" || c.Property == nil || c.Checks < 5 || c.Assertions < 1 {
+		return fmt.Errorf("claims: malformed claim %q: want an ID, a Property, Checks >= 5 and Assertions >= 1 (have Checks %d, Assertions %d, Property set %t)",
+			c.ID, c.Checks, c.Assertions, c.Property != nil)
+	}
+	return nil
+}
+
+// validateFalsifier is validate for falsifier f of c.
+func (c Claim) validateFalsifier(f Falsifier) error {
+	if f.Name == "" || f.Property == nil || f.Checks < 5 || f.Assertions < 1 {
+		return fmt.Errorf("claims: malformed falsifier %q of claim %s: want a Name, a Property, Checks >= 5 and Assertions >= 1 (have Checks %d, Assertions %d, Property set %t)",
+			f.Name, c.ID, f.Checks, f.Assertions, f.Property != nil)
+	}
+	return nil
 }
 
 // All returns every registered claim, ordered S, L, D, then by number.
@@ -210,6 +229,9 @@ func claimOrder(id string) int {
 // calibrated unresolved-rate rule of runProperty).
 func (c Claim) Run(t *testing.T) Record {
 	t.Helper()
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
 	n := checksFor(c.Checks)
 	delta := claimDelta(n, c.Assertions)
 	return runProperty(t, n, delta, c.Property)
@@ -219,6 +241,9 @@ func (c Claim) Run(t *testing.T) Record {
 // share of the falsifier budget.
 func (c Claim) RunFalsifier(t *testing.T, f Falsifier) Record {
 	t.Helper()
+	if err := c.validateFalsifier(f); err != nil {
+		t.Fatal(err)
+	}
 	n := checksFor(f.Checks)
 	delta := falsifierDelta(n, f.Assertions)
 	return runProperty(t, n, delta, f.Property)

@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/rolemodels/rolemodels/gen"
@@ -20,8 +21,9 @@ import (
 //	eps = width sqrt(ln(2/delta) / (2n)).
 //
 // It is gen.Hoeffding scaled by width, and panics as it does: if n < 1 or
-// delta is not in (0, 1).
+// delta is not in (0, 1); and if width is negative, NaN or infinite.
 func Hoeffding(n int, width, delta float64) float64 {
+	checkWidth("Hoeffding", width)
 	return width * gen.Hoeffding(n, delta)
 }
 
@@ -65,9 +67,10 @@ func Bernstein(v, b, delta float64) float64 {
 //
 //	eps = sqrt(2 s2 ln(4/delta) / n) + 7 width ln(4/delta) / (3 (n-1)).
 //
-// It panics if n < 2 or s2 < 0.
+// It panics if n < 2, s2 < 0 or width is negative, NaN or infinite.
 func EmpiricalBernstein(n int, s2, width, delta float64) float64 {
 	checkDelta(delta)
+	checkWidth("EmpiricalBernstein", width)
 	if n < 2 || s2 < 0 || math.IsNaN(s2) {
 		panic("claims: EmpiricalBernstein with n < 2 or a negative variance")
 	}
@@ -101,7 +104,8 @@ func ClopperPearson(k, n int, delta float64) (lo, hi float64) {
 // that mean at delta, for paired values a_j, b_j in [0, width] measured on
 // the same points: each difference lies in [-width, width], an interval of
 // width 2 width. Pairing cancels whatever the two share, so the interval is
-// never wider than two separate ones. It panics on unequal or empty slices.
+// never wider than two separate ones. It panics on unequal or empty slices,
+// and as Hoeffding does.
 func PairedDifference(a, b []float64, width, delta float64) (mean, radius float64) {
 	if len(a) != len(b) || len(a) == 0 {
 		panic("claims: PairedDifference with unequal or empty slices")
@@ -116,10 +120,15 @@ func PairedDifference(a, b []float64, width, delta float64) (mean, radius float6
 // PoissonBinomial writes into dst (len(p)+1 entries) the law of the number of
 // successes among independent Bernoulli(p_i) trials, by the O(n^2)
 // recursion dst_j <- dst_j (1 - p_i) + dst_{j-1} p_i. It panics if
-// len(dst) != len(p)+1.
+// len(dst) != len(p)+1 or a p_i is not in [0, 1].
 func PoissonBinomial(p, dst []float64) {
 	if len(dst) != len(p)+1 {
 		panic("claims: PoissonBinomial needs len(dst) == len(p)+1")
+	}
+	for i, pi := range p {
+		if !(pi >= 0 && pi <= 1) {
+			panic(fmt.Sprintf("claims: PoissonBinomial with p[%d] = %v, want in [0, 1]", i, pi))
+		}
 	}
 	clear(dst)
 	dst[0] = 1
@@ -143,6 +152,13 @@ func binomialUpperTail(n, k int, p float64) float64 {
 		return 0
 	}
 	return distuv.Binomial{N: float64(n), P: 1 - p}.CDF(float64(n - k))
+}
+
+// checkWidth panics unless width is finite and >= 0.
+func checkWidth(fn string, width float64) {
+	if !(width >= 0) || math.IsInf(width, 1) {
+		panic(fmt.Sprintf("claims: %s with width %v, want finite and >= 0", fn, width))
+	}
 }
 
 func checkDelta(delta float64) {

@@ -62,3 +62,29 @@ func TestPoissonBinomialMatchesBinomial(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsPanicOnMisuse checks that the bounds panic, with a message naming
+// the bad argument, on a width or probability no bound can take.
+func TestStatsPanicOnMisuse(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		call func()
+	}{
+		{"Hoeffding width -1", func() { claims.Hoeffding(10, -1, 1e-6) }},
+		{"Hoeffding width NaN", func() { claims.Hoeffding(10, math.NaN(), 1e-6) }},
+		{"Hoeffding width Inf", func() { claims.Hoeffding(10, math.Inf(1), 1e-6) }},
+		{"EmpiricalBernstein width -1", func() { claims.EmpiricalBernstein(10, 0.1, -1, 1e-6) }},
+		{"PairedDifference width NaN", func() { claims.PairedDifference([]float64{1}, []float64{0}, math.NaN(), 1e-6) }},
+		{"PoissonBinomial p 1.5", func() { claims.PoissonBinomial([]float64{0.5, 1.5}, make([]float64, 3)) }},
+		{"PoissonBinomial p NaN", func() { claims.PoissonBinomial([]float64{math.NaN()}, make([]float64, 2)) }},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", tc.name)
+				}
+			}()
+			tc.call()
+		}()
+	}
+}
