@@ -431,10 +431,8 @@ func (sc *samplerCase) run(learner learners.Learner) (calibration, error) {
 	if err := h.PredictBatch(sc.eval.x, pred, sc.predict); err != nil {
 		return calibration{}, fmt.Errorf("claims: predict: %w", err)
 	}
-	for j, c := range pred {
-		if c < 0 || c >= sc.eval.k {
-			return calibration{}, fmt.Errorf("claims: prediction %d of point %d outside [0, %d)", c, j, sc.eval.k)
-		}
+	if err := checkLabels(pred, sc.eval.k); err != nil {
+		return calibration{}, fmt.Errorf("claims: predictions: %w", err)
 	}
 	return measureCalibration(sc.eval, sc.cell, sc.part.cells, pred), nil
 }
