@@ -1,7 +1,6 @@
 package gen_test
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -46,17 +45,7 @@ func TestConstructorsRejectOverflow(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := c.make()
-			var pe *gen.ParamError
-			if !errors.As(err, &pe) {
-				t.Fatalf("got %v, want a *gen.ParamError", err)
-			}
-			if pe.Param != c.param {
-				t.Errorf("error %q names %q, want %q", err, pe.Param, c.param)
-			}
-			if !strings.Contains(err.Error(), c.value) {
-				t.Errorf("error %q does not show the value %s", err, c.value)
-			}
+			wantParamError(t, c.make(), c.param, c.value)
 		})
 	}
 }

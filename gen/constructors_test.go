@@ -77,17 +77,7 @@ func TestConstructorsReject(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := c.make()
-			var pe *gen.ParamError
-			if !errors.As(err, &pe) {
-				t.Fatalf("got %v, want a *gen.ParamError", err)
-			}
-			if pe.Param != c.param {
-				t.Fatalf("error %q names %q, want %q", err, pe.Param, c.param)
-			}
-			if !strings.Contains(err.Error(), c.param) {
-				t.Fatalf("error %q does not mention %q", err, c.param)
-			}
+			wantParamError(t, c.make(), c.param, c.param)
 		})
 	}
 }
@@ -174,5 +164,23 @@ func TestSpecValidate(t *testing.T) {
 	}
 	if err := (gen.ProblemSpec{MinM: 10, MaxM: 5}).Validate(); err == nil {
 		t.Errorf("ProblemSpec with MinM > MaxM accepted")
+	}
+}
+
+// wantParamError fails t unless err is a *gen.ParamError naming param whose
+// message contains each of shows.
+func wantParamError(t *testing.T, err error, param string, shows ...string) {
+	t.Helper()
+	var pe *gen.ParamError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a *gen.ParamError", err)
+	}
+	if pe.Param != param {
+		t.Fatalf("error %q names %q, want %q", err, pe.Param, param)
+	}
+	for _, v := range shows {
+		if !strings.Contains(err.Error(), v) {
+			t.Fatalf("error %q does not show %q", err, v)
+		}
 	}
 }
