@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
 
@@ -74,6 +75,30 @@ type ensembleCheck struct {
 
 func (e ensembleCheck) String() string {
 	return fmt.Sprintf("K = %d: L^ = %.5f, EL = %.5f (radius %.5f), R^_K = %.5f (band %.5f)", e.K, e.measured, e.expected, e.radius, e.ideal, e.band)
+}
+
+// ensembleBandSlack is the float slack of D3's exact |EL_K - R^_K| <= band_K
+// over n evaluation points (u = 2^-53; see roundingSlack). Write P(q) for
+// majorityOne(q), the probability that the majority of K independent
+// Bernoulli(q_t) votes 1. Rounding: each entry of PoissonBinomial's law
+// errs by at most 3K u relative and the tail sum adds K/2 u, so P is off by
+// at most 3.5K u; a term of EL_K, P eta_0 + (1 - P) eta_1, then errs by at
+// most (3.5K + 4) u, one of R^_K (stoneRisk, three operations) by
+// (3.5K + 3) u and one of band_K, |1 - 2 eta_1| min(1, sum of K rounded
+// |p_t - eta_1|), by (K + 2) u: three means at (n + 4K + 4) u fit in
+// roundingSlack(n, 4K + 4) with the comparison's two roundings. Rows: the
+// band's derivation uses eta_0 + eta_1 = 1 at each point. With eps = eta_0
+// + eta_1 - 1: where eta_1 <= eta_0 (stoneRisk's p = eta_1), EL - R = (1 -
+// 2 eta_1)(P(p) - P(eta_1^K)) + eps P(p), off the band by |eps|; where
+// eta_1 > eta_0 stoneRisk's p = eta_0 = 1 - (eta_1 - eps), so by symmetry
+// of the vote (odd K) EL - R = eps (1 - P(q)) - (eta_1 - eta_0)(P(p) - P(q))
+// with q = (eta_1 - eps)^K, |eta_1 - eta_0| <= |1 - 2 eta_1| + |eps| and,
+// by multilinearity, |P(p) - P(q)| <= min(1, sum_t |p_t - eta_1|) + K |eps|:
+// off the band by at most (K + 2)|eps| + K eps^2 <= (K + 3)|eps|. With
+// |eps| <= gen.PosteriorTolerance, of which roundingSlack holds one, the
+// slack adds K + 2 more.
+func ensembleBandSlack(n, K int) float64 {
+	return roundingSlack(n, 4*K+4) + float64(K+2)*gen.PosteriorTolerance
 }
 
 // analyseEnsembles computes, label-free, EL_K, band_K and the McDiarmid sum
@@ -162,15 +187,20 @@ func propertyD3(c *Check) {
 		c.Fatalf("D3: %v: the members' votes are farther from eta than independent answers allow: %v", nt.tab.grid, spread)
 	}
 	// Exact (float slack only): the bands, and the trend they imply.
+	n := nt.eval.len()
 	for q, e := range checks {
-		if math.Abs(e.expected-e.ideal) > e.band+exactSlack {
+		// Three means over n points, one posterior row per point (ensembleBandSlack).
+		if math.Abs(e.expected-e.ideal) > e.band+ensembleBandSlack(n, e.K) {
 			c.Fatalf("D3: %v: |EL_K - R^_K| exceeds the band: %v", nt.tab.grid, e)
 		}
 		if q == 0 {
 			continue
 		}
 		prev := checks[q-1]
-		if e.ideal > prev.ideal+exactSlack {
+		// R^_K' <= R^_K per point for p_e = min eta <= 1/2 (a row off by the
+		// tolerance misses by at most that); two means of terms off by at most
+		// (4K' + 3) u (as in L3) fit in roundingSlack(n, 2K' + 2).
+		if e.ideal > prev.ideal+roundingSlack(n, 2*e.K+2) {
 			c.Fatalf("D3: %v: R^_K increased from K = %d to %d: %.9f > %.9f", nt.tab.grid, prev.K, e.K, e.ideal, prev.ideal)
 		}
 		if prev.ideal-e.ideal > prev.band+e.band && !(e.expected < prev.expected) {

@@ -157,11 +157,27 @@ func propertyD4(c *Check) {
 			c.Fatalf("D4: %v: the pool's answers are farther from eta than independent teachers allow: %v", g, p)
 		}
 	}
+	// Exact (float slack only), neither needing rows that sum to 1. Jensen:
+	// E S_K and jensen_K each add n k non-negative class terms, so the
+	// additions err by at most n k u times the total, which is at most n
+	// where a violation can occur (jensen_K < E S_K <= 1 up to
+	// gen.PosteriorTolerance), then divide by n. A class term of E S_K
+	// (meanAbsRate on a law whose entries err by 3K u relative: (3K + 3) u
+	// per summand, K u for their sum) or of jensen_K (the sums of the K p_t
+	// and of the K products p_t (1 - p_t), a square root and five more
+	// operations: at most (1.25K + 3.25) u) errs by at most (4K + 3) u.
+	// Cell gap: T^_K and S_K read the same votes and eta rows (N = J P
+	// stratified points); the J cell terms of T^_K, each a TV of P-point
+	// means, err by at most (P/2 + k) u, the N terms of S_K by k u, so the two
+	// means err by at most (J + P + k) u + (N + k) u <= 2 (N + k) u + u.
+	n, k := dc.nt.eval.len(), dc.nt.tab.k
 	for _, p := range checks {
-		if p.spread.expected > p.spread.jensen+exactSlack {
+		// Two sums of n k terms, per point errors k (4K + 3) u.
+		if p.spread.expected > p.spread.jensen+floatSlack(n*k, k*(4*p.spread.K+3)) {
 			c.Fatalf("D4: %v: E S_K exceeds its Jensen bound: %v", g, p)
 		}
-		if p.gap > p.spread.measured+exactSlack {
+		// Two means over N points, per point errors k u.
+		if p.gap > p.spread.measured+floatSlack(n, k) {
 			c.Fatalf("D4: %v: the cell gap %.6f exceeds S_K (Jensen over each cell's points): %v", g, p.gap, p)
 		}
 	}

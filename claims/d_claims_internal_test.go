@@ -13,8 +13,10 @@ import (
 	"github.com/rolemodels/rolemodels/learners"
 )
 
-// Tests of the D group's helpers. Each tolerance is either float slack
-// (exactSlack) for exact identities, or a stated bound at delta = 1e-9.
+// Tests of the D group's helpers. Each tolerance is either the float slack
+// of an exact identity, floatSlack or roundingSlack with the sum's n and its
+// per-term rounding errors stated at the use (u = 2^-53), or a stated bound
+// at delta = 1e-9.
 
 func testGrid(t *testing.T, d, r, k int, rho float64, seed uint64) gridTable {
 	t.Helper()
@@ -54,7 +56,11 @@ func TestNoisyCleanGrid(t *testing.T) {
 	for _, k := range []int{2, 3, 5} {
 		tab := testGrid(t, 2, 3, k, 0.2, uint64(k))
 		g := 1 - 0.8*0.8 - 0.04/float64(k-1)
-		if math.Abs(tab.bayes()-0.2) > exactSlack || math.Abs(tab.sampler()-g) > exactSlack {
+		// R* = rho exactly for the stored rows: J terms 1 - fl(1 - rho), each
+		// off rho by at most u (Sterbenz makes the outer subtraction exact).
+		// G: J terms 1 - sum_c eta_c^2 off by at most (k + 3) u (rounded
+		// rows, squares, sums); g's literals and five operations by 6 u.
+		if math.Abs(tab.bayes()-0.2) > floatSlack(tab.cells, 1) || math.Abs(tab.sampler()-g) > floatSlack(tab.cells, k+3) {
 			t.Errorf("k = %d: R* = %v, G = %v, want 0.2, %v", k, tab.bayes(), tab.sampler(), g)
 		}
 	}
@@ -107,7 +113,10 @@ func TestStratifiedAndCellGap(t *testing.T) {
 		}
 		votes[e*tab.k+gen.BayesLabel(ev.pts.posterior(e))] = 1
 	}
-	if gap := cellGap(tab, ev, votes); math.Abs(gap-tab.bayes()) > exactSlack {
+	// The rates are exactly one-hot (P/P); TV(one-hot, eta) = 1 - max eta +
+	// (sum eta - 1)/2 needs the rows to sum to 1 (half a tolerance): J cell
+	// terms off by at most k u (TV) and u (1 - max).
+	if gap := cellGap(tab, ev, votes); math.Abs(gap-tab.bayes()) > roundingSlack(tab.cells, tab.k) {
 		t.Errorf("cell gap of the Bayes labels %v, want R* = %v", gap, tab.bayes())
 	}
 }
@@ -116,7 +125,9 @@ func TestStratifiedAndCellGap(t *testing.T) {
 func TestHistogramEstimation(t *testing.T) {
 	got := histogramEstimation(1000, 16, 2, 1e-6)
 	want := math.Sqrt((16*math.Log(2) + math.Log(2e6)) / 2000)
-	if math.Abs(got-want) > 1e-15 {
+	// Each side is two logs, a product, a sum, a division and a square
+	// root: at most 8 roundings of relative size u each, times |want|.
+	if math.Abs(got-want) > floatSlack(1, 8)*want {
 		t.Errorf("eps_H = %v, want %v", got, want)
 	}
 }
@@ -142,10 +153,16 @@ func TestMajorityAndRate(t *testing.T) {
 		}
 		abs += pr * math.Abs(float64(s)/float64(len(p))-0.3)
 	}
-	if got := majorityOne(p, law); math.Abs(got-one) > exactSlack {
+	// One quantity each (n = 1): majorityOne errs by at most 3.5K u (law
+	// entries 3K u relative, tail sum K/2 u), the enumeration by (2^K + 2K) u
+	// (products of K factors, 1 - q rounded: (2K - 1) u; at most 2^K terms
+	// added), and meanAbsRate's (4K + 3) u (see d4) against the enumeration's
+	// (2^K + 2K + 2) u (|s/K - a| off by 2 u, one product more).
+	slack := floatSlack(1, 1<<len(p)+4*len(p)+3)
+	if got := majorityOne(p, law); math.Abs(got-one) > slack {
 		t.Errorf("majorityOne = %v, want %v", got, one)
 	}
-	if got := meanAbsRate(law, 0.3); math.Abs(got-abs) > exactSlack {
+	if got := meanAbsRate(law, 0.3); math.Abs(got-abs) > slack {
 		t.Errorf("meanAbsRate = %v, want %v", got, abs)
 	}
 }
@@ -164,7 +181,9 @@ func TestVoronoi1D(t *testing.T) {
 	for i := range x {
 		total += v.length(i)
 	}
-	if math.Abs(total-1) > exactSlack {
+	// The lengths telescope to 1 exactly (neighbours share the float
+	// midpoint): len(x) terms, each rounded once.
+	if math.Abs(total-1) > floatSlack(len(x), 1) {
 		t.Errorf("regions cover %v, want 1", total)
 	}
 	for range 2000 {
@@ -190,7 +209,10 @@ func TestVoronoi1D(t *testing.T) {
 		for _, r := range rates[b*3 : b*3+3] {
 			s += r
 		}
-		if math.Abs(s-1) > exactSlack {
+		// At most len(x) pieces l r (2 u each) added; the rounded cell edges
+		// b/r, and a piece missed where lo r rounds up to the next cell,
+		// move the exact sum off 1 by at most 4r u.
+		if math.Abs(s-1) > floatSlack(len(x), 4*tab.r+3) {
 			t.Errorf("cell %d rates sum to %v", b, s)
 		}
 	}
@@ -201,7 +223,10 @@ func TestVoronoi1D(t *testing.T) {
 			risk += rates[b*3+c] * (1 - tab.posterior(b)[c]) / float64(tab.cells)
 		}
 	}
-	if got := v.risk(tab, y); math.Abs(got-risk) > exactSlack {
+	// Both add the same pieces l (1 - eta), J = r: at most len(x) + r of them
+	// (2 u each) for risk, and through the rates (l r, 1 - eta, product and
+	// quotient: 4 u) J k terms more.
+	if got := v.risk(tab, y); math.Abs(got-risk) > floatSlack(len(x)+tab.r, tab.cells*3+4) {
 		t.Errorf("risk %v, rates give %v", got, risk)
 	}
 }
@@ -227,7 +252,8 @@ func TestIndependentRun(t *testing.T) {
 	if run.tvMean != 0 || run.tvVar != 0 {
 		t.Errorf("A^ = %v (variance %v), want 0", run.tvMean, run.tvVar)
 	}
-	if math.Abs(run.student-0.3) > exactSlack {
+	// J terms 1 - fl(0.7) (exact), each within u of fl(0.3).
+	if math.Abs(run.student-0.3) > floatSlack(tab.cells, 1) {
 		t.Errorf("student risk %v, want R* = 0.3", run.student)
 	}
 	// The teachers' losses are 0.3 or 0.7 with mean G = 0.42 (Hoeffding, 1e-9).
@@ -270,7 +296,11 @@ func TestUnrestrictedCase(t *testing.T) {
 	if math.Abs(risk-uc.studentRisk) > 0.01 {
 		t.Errorf("student risk %v, mesh gives %v", uc.studentRisk, risk)
 	}
-	if a, b := sum(uc.a), sum(uc.b); math.Abs(a-1) > exactSlack || math.Abs(b-1) > exactSlack {
+	// Each adds the n lengths of the student's regions (telescoping to 1) or
+	// n rounded 1/n into m weights, then the m weights: at most n + m
+	// additions of a total 1, each term rounded once.
+	slack := floatSlack(uc.n+uc.m, 1)
+	if a, b := sum(uc.a), sum(uc.b); math.Abs(a-1) > slack || math.Abs(b-1) > slack {
 		t.Errorf("weights sum to %v and %v, want 1", a, b)
 	}
 }
@@ -299,12 +329,15 @@ func TestNNTeachersCopies(t *testing.T) {
 	}
 	one := nt.shareSumSq(1, func(int) float64 { return 1 }, 1)
 	three := nt.shareSumSq(3, func(int) float64 { return 1 }, 1)
-	if math.Abs(three-3*one) > exactSlack {
+	// The same m non-negative squares added three times over (3m additions)
+	// or once and tripled (m roundings): relative errors at most 3m u.
+	if m := nt.train[0].len(); math.Abs(three-3*one) > three*floatSlack(3*m, 0) {
 		t.Errorf("shareSumSq: 3 copies give %v, want 3 x %v", three, one)
 	}
 	v1, v3 := nt.votes(1), nt.votes(3)
 	for i := range v1 {
-		if math.Abs(v1[i]-v3[i]) > exactSlack {
+		// v1 is exact (0 or 1); v3 adds 3 copies of fl(1/3) (off by u).
+		if math.Abs(v1[i]-v3[i]) > floatSlack(len(copies), 1) {
 			t.Fatalf("copies vote differently at %d: %v vs %v", i, v1[i], v3[i])
 		}
 	}

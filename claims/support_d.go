@@ -192,6 +192,20 @@ func sampleMeanVar(v []float64) (mean, s2 float64) {
 	return mean, s2 / float64(len(v)-1)
 }
 
+// floatSlack is roundingSlack without gen.PosteriorTolerance: the float
+// slack of an exact identity or inequality of the D claims whose derivation
+// needs no posterior row to sum to 1 (Higham's standard model, u = 2^-53, as
+// for roundingSlack). A recursive sum of at most n terms whose exact values
+// total at most 1 in magnitude, and whose own rounding errors total at most
+// r u, errs by at most (n + r) u ((n - 1) u sum_i |x_i| for the additions);
+// so does a mean over n points of terms in [-1, 1] each off by at most r u
+// (one division more). floatSlack(n, r) = 4 (n + r) u covers two such
+// quantities twice over, and with them the few roundings of the comparison
+// itself and the second-order terms (n u < 1e-11 here). Each use states its
+// sum, n and r; where the identity holds only for rows summing to 1 the
+// uses take roundingSlack = floatSlack + gen.PosteriorTolerance instead.
+func floatSlack(n, r int) float64 { return 4 * float64(n+r) * 0x1p-53 }
+
 // ---------------------------------------------------------------------------
 // Distributions of the D claims.
 

@@ -139,10 +139,6 @@ func identitySlack(n, r int) float64 { return roundingSlack(n, r) + gen.Posterio
 // large the inequality cannot be violated by rounding.
 func lipschitzSlack(n, r, d int) float64 { return roundingSlack(n, r+d) }
 
-// exactSlack is a fixed float slack kept for the D claims (d3, d4 and their
-// tests) that still use it; the L claims use the derived slacks above.
-const exactSlack = 1e-9
-
 // knnAnalysis is the label-free analysis of k-nearest-neighbour teachers on
 // fixed training positions: the k nearest training points of each evaluation
 // point and, for binary posteriors, the exact law of the majority vote.
