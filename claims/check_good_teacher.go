@@ -6,8 +6,6 @@ import (
 	"math"
 	"testing"
 
-	"pgregory.net/rapid"
-
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -284,9 +282,9 @@ func CheckGoodTeacher(t *testing.T, learner learners.Learner, opts ...TeacherOpt
 		t.Fatalf("CheckGoodTeacher: %v", err)
 	}
 	n := checksFor(cfg.checks)
-	runProperty(t, n, cfg.falseAlarm/float64(2*n), func(c *Check) {
+	runProperty(t, run{checks: n, delta: cfg.falseAlarm / float64(2*n)}, func(c *Check) {
 		grid := drawNoisyCleanGrid(c, goodTeacherCases)
-		p := TeacherProblem{Grid: grid, Pool: cfg.pool, M: cfg.m, N: cfg.n, Eval: cfg.eval, Seed: rapid.Uint64().Draw(c.T, "seed")}
+		p := TeacherProblem{Grid: grid, Pool: cfg.pool, M: cfg.m, N: cfg.n, Eval: cfg.eval, Seed: c.Seed("seed")}
 		r, err := TeacherGap(learner, p, c.Delta)
 		if err != nil {
 			c.Fatalf("CheckGoodTeacher: %v", err)

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"testing"
 
-	"pgregory.net/rapid"
-
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -219,10 +217,10 @@ func CheckSampler(t *testing.T, learner learners.Learner, opts ...SamplerOption)
 	}
 	n := checksFor(cfg.checks)
 	dists := gen.Distributions(cfg.spec)
-	runProperty(t, n, cfg.falseAlarm/float64(n), func(c *Check) {
+	runProperty(t, run{checks: n, delta: cfg.falseAlarm / float64(n)}, func(c *Check) {
 		p := SamplerProblem{
 			Dist: dists.Draw(c.T, "dist"), M: cfg.m, N: cfg.n, MaxCells: cfg.cells,
-			Seed: rapid.Uint64().Draw(c.T, "seed"),
+			Seed: c.Seed("seed"),
 		}
 		r, err := SamplerGap(learner, p, c.Delta)
 		if err != nil {

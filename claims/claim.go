@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"github.com/rolemodels/rolemodels/gen"
 )
 
 // Kind says how a claim turns a theorem into a test.
@@ -25,9 +27,14 @@ const (
 	// Trend claims are asymptotic statements checked as a calibrated
 	// comparison across sizes.
 	Trend
+	// Identity claims are true of any numbers (an algebraic identity or a
+	// property of the posterior alone) and exercise no production learner:
+	// they check the measurement machinery, not the learners, and no reader
+	// should count them as evidence about a learner.
+	Identity
 )
 
-// String returns "exact", "finite bound" or "calibrated trend".
+// String returns "exact", "finite bound", "calibrated trend" or "identity".
 func (k Kind) String() string {
 	switch k {
 	case Exact:
@@ -36,6 +43,8 @@ func (k Kind) String() string {
 		return "finite bound"
 	case Trend:
 		return "calibrated trend"
+	case Identity:
+		return "identity"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -48,6 +57,10 @@ type Claim struct {
 	Source    string // where it is stated: the paper's section or the classical result
 	Statement string // the inequality, in plain text
 	Kind      Kind
+	// Unit is the unit of the claim's calibrated deviations, margins and
+	// MDDs (Check.Calibrated), e.g. "risk" or "total variation"; empty for
+	// a claim without calibrated assertions.
+	Unit string
 
 	// Checks is the number of rapid checks run when the user did not set
 	// -rapid.checks (or RAPID_CHECKS); it must be at least 5 so that
@@ -84,14 +97,68 @@ type Check struct {
 	// its assertions (see budget.go).
 	Delta float64
 	rec   *Record
+	impl  *implementations // nil: production (production.go)
+
+	// calibrated is set when a calibrated assertion rejects (Calibrated
+	// returned true): the mutation matrix tells calibrated kills from exact
+	// ones by it.
+	calibrated bool
+	// mdd is the smallest certified MDD of the case's calibrated assertions.
+	mdd float64
 }
 
 // Margin records bound - measured for one assertion, in the claim's units;
-// the report shows the smallest margin observed.
+// the report shows the smallest margin observed. Calibrated assertions use
+// Calibrated instead, which also records the assertion's MDD.
 func (c *Check) Margin(m float64) {
 	if c.rec != nil && m < c.rec.WorstMargin {
 		c.rec.WorstMargin = m
 	}
+}
+
+// Calibrated records one calibrated assertion, in the claim's unit
+// (Claim.Unit): the measured statistic, the tolerance it must not exceed
+// (the assertion rejects when measured > tolerance) and the assertion's
+// certified minimal detectable deviation mdd, the smallest deviation of the
+// learner from the claim that the assertion rejects with probability at
+// least 1 - Delta (stats.go, Detectable). It returns whether the assertion
+// rejects; the caller then calls c.Fatalf at its own call site, so that
+// rapid tells the assertions apart.
+//
+// The report shows the worst margin (tolerance - measured)/tolerance of the
+// claim, a fraction of the tolerance, and the median and worst over the
+// cases of the case's MDD (the smallest over its calibrated assertions:
+// any one of them rejecting rejects the case). In a falsifier, the margin
+// recorded is (measured - tolerance)/tolerance, how far past the tolerance
+// the falsifier was seen.
+func (c *Check) Calibrated(measured, tolerance, mdd float64) (rejects bool) {
+	rejects = measured > tolerance
+	if c.rec != nil {
+		frac := relativeMargin(tolerance-measured, tolerance)
+		if c.rec.falsifier {
+			frac = relativeMargin(measured-tolerance, tolerance)
+		}
+		c.rec.WorstFraction = min(c.rec.WorstFraction, frac)
+	}
+	if c.mdd == 0 || mdd < c.mdd {
+		c.mdd = mdd
+	}
+	if rejects {
+		c.calibrated = true
+	}
+	return rejects
+}
+
+// relativeMargin returns m / tol, or m itself when tol is 0 (an exact
+// tolerance), and +Inf for a NaN.
+func relativeMargin(m, tol float64) float64 {
+	if tol > 0 {
+		m /= tol
+	}
+	if math.IsNaN(m) {
+		return math.Inf(1)
+	}
+	return m
 }
 
 // Unresolved marks the drawn case as too small to resolve the claim and
@@ -103,12 +170,18 @@ func (c *Check) Unresolved(format string, args ...any) {
 	c.Skipf("unresolved: "+format, args...)
 }
 
-// Rand draws a seed with rapid and returns a PCG stream on it, so bulk data
+// Seed draws a seed for bulk data with rapid (gen.Seeds: uniform over
+// 2^64, replayed from -rapid.seed and fail files).
+func (c *Check) Seed(label string) uint64 { return gen.Seeds().Draw(c.T, label) }
+
+// Rand draws a seed with Seed and returns a PCG stream on it, so bulk data
 // is cheap to generate and replays from rapid's seed or fail file. The
-// stream also depends on the label: rapid often draws equal small seeds, and
-// two calls with different labels must still give independent streams.
+// stream also depends on the label, so two calls with different labels give
+// independent streams even in the (2^-64) event of equal seeds. For several
+// streams of one case (training positions, labels, evaluation points) use
+// one Seed and gen.NewStreams.
 func (c *Check) Rand(label string) *rand.Rand {
-	seed := rapid.Uint64().Draw(c.T, label)
+	seed := c.Seed(label)
 	h := fnv.New64a()
 	h.Write([]byte(label))
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
@@ -118,7 +191,21 @@ func (c *Check) Rand(label string) *rand.Rand {
 type Record struct {
 	Drawn       int     // property invocations (cases drawn)
 	Unresolved  int     // cases skipped as too small to resolve
-	WorstMargin float64 // smallest bound - measured over resolved cases
+	WorstMargin float64 // smallest bound - measured over resolved cases (Margin)
+	// WorstFraction is the smallest margin of a calibrated assertion as a
+	// fraction of its tolerance (Calibrated).
+	WorstFraction float64
+	// MDD holds, per resolved case with a calibrated assertion, the
+	// smallest certified MDD of its assertions, in the claim's unit.
+	MDD []float64
+
+	falsifier bool
+	// calibratedReject is set when a case failed after a calibrated
+	// assertion rejected (Check.Calibrated).
+	calibratedReject bool
+	// used names the implementations the property obtained from its Check
+	// (production.go).
+	used map[string]bool
 }
 
 // Resolved returns the number of drawn cases that were resolved.
@@ -233,8 +320,9 @@ func (c Claim) Run(t *testing.T) Record {
 		t.Fatal(err)
 	}
 	n := checksFor(c.Checks)
-	delta := claimDelta(n, c.Assertions)
-	return runProperty(t, n, delta, c.Property)
+	rec := runProperty(t, run{checks: n, delta: claimDelta(n, c.Assertions)}, c.Property)
+	storeRecord(c.ID, "", rec, t.Failed())
+	return rec
 }
 
 // RunFalsifier checks that the claim's test rejects falsifier f, with f's
@@ -245,8 +333,9 @@ func (c Claim) RunFalsifier(t *testing.T, f Falsifier) Record {
 		t.Fatal(err)
 	}
 	n := checksFor(f.Checks)
-	delta := falsifierDelta(n, f.Assertions)
-	return runProperty(t, n, delta, f.Property)
+	rec := runProperty(t, run{checks: n, delta: falsifierDelta(n, f.Assertions), falsifier: true}, f.Property)
+	storeRecord(c.ID, f.Name, rec, t.Failed())
+	return rec
 }
 
 var checksFlagMu sync.Mutex
@@ -272,29 +361,88 @@ var checksFlagMu sync.Mutex
 // c.Unresolved, so for them U = 0, the tail is 1 and the rule spends
 // nothing. Draws replayed from committed fail files would count as draws;
 // none are committed for this package.
-func runProperty(t *testing.T, checks int, delta float64, prop func(*Check)) Record {
+func runProperty(t rapid.TB, r run, prop func(*Check)) Record {
 	t.Helper()
-	rec := Record{WorstMargin: math.Inf(1)}
+	rec := Record{WorstMargin: math.Inf(1), WorstFraction: math.Inf(1), falsifier: r.falsifier}
+	if r.out != nil {
+		// A failed run ends with t.FailNow, which never returns here.
+		defer func() { *r.out = rec }()
+	}
 	func() {
 		// rapid ends a failed check with t.FailNow, which unwinds through
 		// here: the deferred calls keep the flag lock from leaking into the
 		// next claim.
 		checksFlagMu.Lock()
 		defer checksFlagMu.Unlock()
-		defer setRapidChecks(checks)()
+		defer setRapidFlags(r.checks, r.quiet)()
 		rapid.Check(t, func(rt *rapid.T) {
 			rec.Drawn++
-			prop(&Check{T: rt, Delta: delta, rec: &rec})
+			c := &Check{T: rt, Delta: r.delta, rec: &rec, impl: r.impl}
+			defer func() {
+				if c.calibrated {
+					rec.calibratedReject = true
+				}
+			}()
+			prop(c)
+			// Reached only when the case resolved and passed: Unresolved
+			// and Fatalf unwind past it.
+			if c.mdd > 0 {
+				rec.MDD = append(rec.MDD, c.mdd)
+			}
 		})
 	}()
 	if !t.Failed() && rec.Unresolved > 0 {
 		ud := unresolvedDelta()
-		if p := unresolvedTail(checks, rec.Unresolved); p <= ud {
+		if p := unresolvedTail(r.checks, rec.Unresolved); p <= ud {
 			t.Fatalf("%d of %d drawn cases unresolved: the unresolved rate is above %.0f%% at delta %.3g "+
 				"(P(at least %d unresolved before %d resolved | rate %.0f%%) = %.3g)",
-				rec.Unresolved, rec.Drawn, 100*maxUnresolvedRate, ud, rec.Unresolved, checks, 100*maxUnresolvedRate, p)
+				rec.Unresolved, rec.Drawn, 100*maxUnresolvedRate, ud, rec.Unresolved, r.checks, 100*maxUnresolvedRate, p)
 		}
 	}
-	t.Logf("%d cases drawn, %d resolved, worst margin %.4g, delta per assertion %.3g", rec.Drawn, rec.Resolved(), rec.WorstMargin, delta)
+	t.Logf("%d cases drawn, %d resolved, %s, delta per assertion %.3g", rec.Drawn, rec.Resolved(), rec.summary(), r.delta)
 	return rec
+}
+
+// run says how runProperty runs a property: the number of checks, the
+// false-alarm probability of each assertion, whether the property is a
+// falsifier's (its margins are measured past the tolerance), the
+// implementations it exercises (nil: production) and whether rapid should
+// keep quiet (no fail files: the mutation matrix), and where to leave the
+// record of a run that t.FailNow ends.
+type run struct {
+	checks    int
+	delta     float64
+	falsifier bool
+	impl      *implementations
+	quiet     bool
+	out       *Record // if set, receives the record even when t.FailNow ends the run
+}
+
+// summary describes the record's margins and MDDs in one phrase.
+func (r Record) summary() string {
+	s := fmt.Sprintf("worst margin %.4g", r.WorstMargin)
+	if !math.IsInf(r.WorstFraction, 1) {
+		s = fmt.Sprintf("worst calibrated margin %.3g of the tolerance", r.WorstFraction)
+	}
+	if len(r.MDD) > 0 {
+		med, worst := r.MDDSummary()
+		s += fmt.Sprintf(", detects deviations of at least %.4g (median) / %.4g (worst case)", med, worst)
+	}
+	return s
+}
+
+// MDDSummary returns the median and the largest of the cases' MDDs (0, 0
+// when no calibrated assertion ran).
+func (r Record) MDDSummary() (median, worst float64) {
+	if len(r.MDD) == 0 {
+		return 0, 0
+	}
+	s := append([]float64(nil), r.MDD...)
+	sort.Float64s(s)
+	n := len(s)
+	median = s[n/2]
+	if n%2 == 0 {
+		median = (s[n/2-1] + s[n/2]) / 2
+	}
+	return median, s[n-1]
 }

@@ -1,6 +1,8 @@
 package claims_test
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rolemodels/rolemodels/claims"
@@ -24,28 +26,36 @@ func TestFalsifiers(t *testing.T) {
 	}
 }
 
-// TestRegistry checks that every claim of CLAIMS.md is registered in order,
-// is complete, and has at least one falsifier; new claims may follow them.
+// TestRegistry checks the registry's rules: every claim of CLAIMS.md is
+// registered and complete with at least one falsifier, IDs are unique, and
+// All lists the claims in the order rule (group S, then L, then D, then any
+// other; by number within a group), so a new claim anywhere keeps it green.
 func TestRegistry(t *testing.T) {
-	want := []string{"S1", "S2", "S3", "S4", "S5", "L1", "L2", "L3", "L4", "L5", "L6", "D1", "D2", "D3", "D4", "D5"}
 	all := claims.All()
-	if len(all) < len(want) {
-		t.Errorf("%d claims registered, want at least the %d of CLAIMS.md", len(all), len(want))
+	for _, id := range []string{"S1", "S2", "S3", "S4", "S5", "L1", "L2", "L3", "L4", "L5", "L6", "D1", "D2", "D3", "D4", "D5"} {
+		if _, ok := claims.Lookup(id); !ok {
+			t.Errorf("claim %s of CLAIMS.md is not registered", id)
+		}
 	}
-	for i, id := range want {
-		c, ok := claims.Lookup(id)
-		if !ok {
-			t.Errorf("claim %s is not registered", id)
-			continue
+	group := func(id string) int { return strings.IndexByte("SLD", id[0]) & 0xff } // S, L, D, then others (-1 & 0xff)
+	number := func(id string) int { n, _ := strconv.Atoi(id[1:]); return n }
+	seen := map[string]bool{}
+	for i, c := range all {
+		if seen[c.ID] {
+			t.Errorf("claim %s registered twice", c.ID)
 		}
-		if i < len(all) && all[i].ID != id {
-			t.Errorf("claim %d is %s, want %s (order S, L, D)", i, all[i].ID, id)
-		}
+		seen[c.ID] = true
 		if c.Title == "" || c.Source == "" || c.Statement == "" {
-			t.Errorf("claim %s lacks a title, source or statement", id)
+			t.Errorf("claim %s lacks a title, source or statement", c.ID)
 		}
 		if len(c.Falsifiers) == 0 {
-			t.Errorf("claim %s has no falsifier", id)
+			t.Errorf("claim %s has no falsifier", c.ID)
+		}
+		if i > 0 {
+			p := all[i-1]
+			if group(p.ID) > group(c.ID) || group(p.ID) == group(c.ID) && number(p.ID) > number(c.ID) {
+				t.Errorf("claim %s listed after %s: want the order S, L, D by number", c.ID, p.ID)
+			}
 		}
 	}
 }

@@ -55,7 +55,7 @@ func propertyD1(c *Check) {
 	n := rapid.SampledFrom([]int{20000, 50000}).Draw(c.T, "n")
 	m := rapid.SampledFrom([]int{50, 100}).Draw(c.T, "m")
 	tab := newGridTable(g)
-	run, err := runIndependent(tab, tab.source(0), n, m, rapid.Uint64().Draw(c.T, "seed"))
+	run, err := runIndependent(tab, tab.source(0), n, m, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("D1: %v: %v", g, err)
 	}
@@ -106,7 +106,7 @@ func falsifierD1Biased(c *Check) {
 	}
 	tab := newGridTable(grid)
 	n, m := d1FalsifierSize(cells, s, c.Delta), 50
-	run, err := runIndependent(tab, tab.source(s), n, m, rapid.Uint64().Draw(c.T, "seed"))
+	run, err := runIndependent(tab, tab.source(s), n, m, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("D1: %v: %v", grid, err)
 	}

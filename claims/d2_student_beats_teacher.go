@@ -60,7 +60,7 @@ func propertyD2(c *Check) {
 	g := drawNoisyCleanGrid(c, d2Cases)
 	tab := newGridTable(g)
 	n, m := d2N, 100*tab.d
-	run, err := runIndependent(tab, tab.source(0), n, m, rapid.Uint64().Draw(c.T, "seed"))
+	run, err := runIndependent(tab, tab.source(0), n, m, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("D2: %v: %v", g, err)
 	}
@@ -90,7 +90,7 @@ func propertyD2(c *Check) {
 // The case resolves iff that margin is positive.
 func falsifierD2Unrestricted(c *Check) {
 	eta1 := rapid.SampledFrom([]float64{0.25, 0.3}).Draw(c.T, "eta1")
-	uc, err := newUnrestrictedCase(2, eta1, 4000, 20000, rapid.Uint64().Draw(c.T, "seed"))
+	uc, err := newUnrestrictedCase(2, eta1, 4000, 20000, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("D2: %v", err)
 	}

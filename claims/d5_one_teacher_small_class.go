@@ -72,7 +72,7 @@ func propertyD5(c *Check) {
 	m := rapid.SampledFrom([]int{2000, 10000}).Draw(c.T, "m")
 	const n = 50000
 	tab := newGridTable(g)
-	st := gen.NewStreams(rapid.Uint64().Draw(c.T, "seed"))
+	st := gen.NewStreams(c.Seed("seed"))
 	train := drawPoints(g, st.Train, m)
 	y := train.drawLabels(st.Labels)
 	teacher, err := learners.KNN{K: 1}.Fit(train.dataset(y))
@@ -124,7 +124,7 @@ func falsifierD5Unrestricted(c *Check) {
 	// term, below G - R* = 0.125: 24000 training labels per cell.
 	eta1 := rapid.SampledFrom([]float64{0.25, 0.3}).Draw(c.T, "eta1")
 	m, n := d5FalsifierSizes(c.Delta)
-	uc, err := newUnrestrictedCase(2, eta1, m, n, rapid.Uint64().Draw(c.T, "seed"))
+	uc, err := newUnrestrictedCase(2, eta1, m, n, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}

@@ -401,7 +401,7 @@ func falsifierL6Majority(c *Check) {
 	dom := newFiniteDomain(points, gamma, c.Rand("signs"))
 	delta := l6Delta()
 	m := coverageSamples(points, delta)
-	seed := rapid.Uint64().Draw(c.T, "data")
+	seed := c.Seed("data")
 	// Power: the counts come from the sample the check will draw.
 	x, _ := gen.SampleLabeled(dom, rand.New(rand.NewPCG(seed, 0)), m)
 	counts := make([]int, points)

@@ -35,7 +35,7 @@ var claimS4 = Claim{
 	Property: func(c *Check) {
 		dist := gen.Distributions(gen.Spec{MaxDim: 4, MaxClasses: 5}).Draw(c.T, "dist")
 		m := rapid.SampledFrom([]int{2000, 5000, 20000}).Draw(c.T, "m")
-		seed := rapid.Uint64().Draw(c.T, "seed")
+		seed := c.Seed("seed")
 		sc, err := newSamplerCase(dist, m, 10000, seed, nil)
 		if err != nil {
 			c.Fatalf("S4: %v", err)
@@ -76,7 +76,7 @@ var claimS4 = Claim{
 			Property: func(c *Check) {
 				const kNN = 101
 				g := s4KNNDistribution(c)
-				sc, err := newSamplerCase(g, 10000, 3000, rapid.Uint64().Draw(c.T, "seed"), func(*rand.Rand) partition { return gridPartition(1, 4) })
+				sc, err := newSamplerCase(g, 10000, 3000, c.Seed("seed"), func(*rand.Rand) partition { return gridPartition(1, 4) })
 				if err != nil {
 					c.Fatalf("S4: %v", err)
 				}
@@ -103,7 +103,7 @@ var claimS4 = Claim{
 					Families: []gen.Family{gen.FamilySmooth, gen.FamilyGrid, gen.FamilyPairSwap},
 					MaxDim:   2, MaxClasses: 4, MinNoise: 3, MaxNoise: 8,
 				}).Draw(c.T, "dist")
-				sc, err := newSamplerCase(dist, 20000, 10000, rapid.Uint64().Draw(c.T, "seed"), nil)
+				sc, err := newSamplerCase(dist, 20000, 10000, c.Seed("seed"), nil)
 				if err != nil {
 					c.Fatalf("S4: %v", err)
 				}
@@ -149,7 +149,7 @@ var claimS4 = Claim{
 				if d == 2 {
 					r = 2
 				}
-				sc, err := newSamplerCase(dist, m, 600, rapid.Uint64().Draw(c.T, "seed"), func(*rand.Rand) partition { return gridPartition(d, r) })
+				sc, err := newSamplerCase(dist, m, 600, c.Seed("seed"), func(*rand.Rand) partition { return gridPartition(d, r) })
 				if err != nil {
 					c.Fatalf("S4: %v", err)
 				}

@@ -36,7 +36,7 @@ var claimS5 = Claim{
 	Property: func(c *Check) {
 		ps := gen.Distributions(gen.Spec{Families: []gen.Family{gen.FamilyPairSwap}, MaxDim: 3}).Draw(c.T, "dist").(*gen.PairSwap)
 		m := rapid.SampledFrom([]int{2000, 5000, 20000}).Draw(c.T, "m")
-		sc, err := newS5Case(ps, m, 10000, rapid.Uint64().Draw(c.T, "seed"))
+		sc, err := newS5Case(ps, m, 10000, c.Seed("seed"))
 		if err != nil {
 			c.Fatalf("S5: %v", err)
 		}
@@ -81,7 +81,7 @@ var claimS5 = Claim{
 			if err != nil {
 				c.Fatalf("S5: %v", err)
 			}
-			sc, err := newS5Case(ps, 20000, 4000, rapid.Uint64().Draw(c.T, "seed"))
+			sc, err := newS5Case(ps, 20000, 4000, c.Seed("seed"))
 			if err != nil {
 				c.Fatalf("S5: %v", err)
 			}

@@ -38,7 +38,7 @@ func smallDist(t *rapid.T) gen.Distribution {
 func TestMeasureCalibrationNaive(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		dist := smallDist(t)
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		eval := smallPoints(dist, seed, rapid.IntRange(1, 60).Draw(t, "N"))
 		part := gridPartition(dist.Dim(), rapid.IntRange(1, 3).Draw(t, "r"))
 		cell := part.assign(eval)
@@ -95,7 +95,7 @@ func TestCalibrationBoundNNExact(t *testing.T) {
 		if k == 3 {
 			m = min(m, 5)
 		}
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		train := smallPoints(dist, seed, m)
 		eval := smallPoints(dist, seed+1, rapid.IntRange(1, 30).Draw(t, "N"))
 		part := gridPartition(dist.Dim(), rapid.IntRange(1, 3).Draw(t, "r"))
@@ -197,7 +197,7 @@ func TestMajorityForecast1D(t *testing.T) {
 			t.Fatal(err)
 		}
 		kNN := 2*rapid.IntRange(0, 7).Draw(t, "half") + 1
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		train := smallPoints(g, seed, rapid.IntRange(kNN, 200).Draw(t, "m"))
 		eval := smallPoints(g, seed+1, 50)
 		forecast, fail := majorityForecast1D(train, eval, kNN, g.Cell)
@@ -236,7 +236,7 @@ func TestMajorityForecast1D(t *testing.T) {
 func TestForecastGapLowerBound(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		dist := smallDist(t)
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		eval := smallPoints(dist, seed, rapid.IntRange(1, 80).Draw(t, "N"))
 		part := gridPartition(dist.Dim(), rapid.IntRange(1, 3).Draw(t, "r"))
 		cell := part.assign(eval)
@@ -312,7 +312,7 @@ func TestKnnInterpolationLogChanceExact(t *testing.T) {
 			MaxDim: 2, MaxClasses: 2, MinNoise: 3}).Draw(t, "dist")
 		kNN := rapid.SampledFrom([]int{3, 5}).Draw(t, "K")
 		m := rapid.IntRange(kNN, 9).Draw(t, "m")
-		train := smallPoints(dist, rapid.Uint64().Draw(t, "seed"), m)
+		train := smallPoints(dist, gen.Seeds().Draw(t, "seed"), m)
 		logP, err := knnInterpolationLogChance(train, kNN)
 		if err != nil {
 			t.Fatal(err)
@@ -363,7 +363,7 @@ func TestBinomialLowerTail(t *testing.T) {
 func TestPartitions(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		dist := gen.Distributions(gen.Spec{MaxDim: 5, MaxClasses: 3}).Draw(t, "dist")
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		part := defaultPartition(dist, gen.NewStream(seed, 4), 16)
 		if part.cells < 1 || part.cells > 16 {
 			t.Fatalf("%d cells", part.cells)

@@ -166,3 +166,27 @@ func checkDelta(delta float64) {
 		panic("claims: delta outside (0, 1)")
 	}
 }
+
+// Detectable returns the certified minimal detectable deviation (MDD) of a
+// check that rejects when |S - ref| > tol, against an alternative whose
+// statistic S lies within altRadius of its own mean E S with probability at
+// least 1 - delta: if |E S - ref| > tol + altRadius then
+//
+//	|S - ref| >= |E S - ref| - |S - E S| > tol + altRadius - altRadius = tol
+//
+// with probability at least 1 - delta, so the check rejects. The MDD is
+// tol + altRadius, in the units of S. A one-sided check (reject when
+// S - ref > tol) has the same MDD for deviations in its direction.
+//
+// altRadius is a statement about the alternatives the MDD covers; the
+// claims use the concentration radius of the production learner's
+// statistic, widened where a mutant adds randomness of its own (an
+// independent draw per query moves a mean over N points by at most w_j/N
+// per point, which enters McDiarmid's sum as sum_j (w_j/N)^2). It panics if
+// tol or altRadius is negative or NaN.
+func Detectable(tol, altRadius float64) float64 {
+	if !(tol >= 0 && altRadius >= 0) {
+		panic(fmt.Sprintf("claims: Detectable with tolerance %v and radius %v, want >= 0", tol, altRadius))
+	}
+	return tol + altRadius
+}

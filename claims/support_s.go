@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/mat"
-	"pgregory.net/rapid"
 
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
@@ -118,7 +117,7 @@ func knowsPosterior(dist gen.Distribution, sampler bool) learners.Learner {
 // inversion would be a function of the positions drawn from the same
 // uniforms (no noise at all).
 func caseStreams(c *Check) gen.Streams {
-	return gen.NewStreams(rapid.Uint64().Draw(c.T, "seed"))
+	return gen.NewStreams(c.Seed("seed"))
 }
 
 // ---------------------------------------------------------------------------

@@ -167,16 +167,16 @@ func Distributions(spec Spec) *rapid.Generator[Distribution] {
 			dist, err = NewSmooth(d, k, 1-nu)
 		case FamilyGrid:
 			r := rapid.IntRange(1, maxResolution(d, s.MaxResolution)).Draw(t, "r")
-			seed := rapid.Uint64().Draw(t, "seed")
+			seed := Seeds().Draw(t, "seed")
 			dist, err = RandomGrid(d, k, r, 1-nu, NewStream(seed, 0))
 		case FamilyHalfspace:
-			seed := rapid.Uint64().Draw(t, "seed")
+			seed := Seeds().Draw(t, "seed")
 			dist, err = randomHalfspace(d, 4*(1-nu)/nu, NewStream(seed, 0))
 		case FamilyPairSwap:
 			shift := rapid.IntRange(1, k-1).Draw(t, "shift")
 			dist, err = NewPairSwap(d, k, shift, nu/2)
 		case FamilyGaussianMixture:
-			seed := rapid.Uint64().Draw(t, "seed")
+			seed := Seeds().Draw(t, "seed")
 			dist, err = randomMixture(d, k, nu/2, NewStream(seed, 0))
 		}
 		if err != nil {
@@ -304,7 +304,7 @@ func Problems(spec ProblemSpec) *rapid.Generator[Problem] {
 			M:    rapid.IntRange(ps.MinM, ps.MaxM).Draw(t, "M"),
 			N:    rapid.IntRange(ps.MinN, ps.MaxN).Draw(t, "N"),
 			Eval: rapid.IntRange(ps.MinEval, ps.MaxEval).Draw(t, "Eval"),
-			Seed: rapid.Uint64().Draw(t, "seed"),
+			Seed: Seeds().Draw(t, "seed"),
 		}
 	})
 }

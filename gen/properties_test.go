@@ -43,7 +43,7 @@ func points(dist gen.Distribution, rng *rand.Rand, n int) []float64 {
 func TestPosteriorIsProbability(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		dist := gen.Distributions(gen.Spec{}).Draw(t, "dist")
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		rng := rand.New(rand.NewPCG(seed, 1))
 		d, k := dist.Dim(), dist.Classes()
 		x := points(dist, rng, 100)
@@ -68,7 +68,7 @@ func TestPosteriorIsProbability(t *testing.T) {
 func TestLipschitz(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		dist := gen.Distributions(gen.Spec{}).Draw(t, "dist")
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		rng := rand.New(rand.NewPCG(seed, 2))
 		L, ok := dist.Lipschitz()
 		switch dist.(type) {
@@ -193,7 +193,7 @@ func TestLabelFrequencies(t *testing.T) {
 	delta := perCheckDelta(20)
 	rapid.Check(t, func(t *rapid.T) {
 		dist := gen.Distributions(gen.Spec{}).Draw(t, "dist")
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		st := gen.NewStreams(seed)
 		d, k := dist.Dim(), dist.Classes()
 
@@ -249,7 +249,7 @@ func TestCoverHart(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		dist := gen.Distributions(gen.Spec{}).Draw(t, "dist")
 		n := rapid.IntRange(1, 300).Draw(t, "n")
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		k := dist.Classes()
 		eta := gen.PosteriorMatrix(dist, gen.SampleX(dist, gen.NewStreams(seed).Eval, n))
 		r, g := gen.BayesRisk(eta, k), gen.SamplerRisk(eta, k)
@@ -292,7 +292,7 @@ func TestClosedFormsMatchMonteCarlo(t *testing.T) {
 	spec := gen.Spec{Families: []gen.Family{gen.FamilyGrid, gen.FamilyPairSwap}}
 	rapid.Check(t, func(t *rapid.T) {
 		dist := gen.Distributions(spec).Draw(t, "dist").(exactRisks)
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		est := gen.EstimateRisks(dist, gen.NewStreams(seed).Eval, 20000, delta)
 		if r := dist.BayesRisk(); !est.Bayes.Contains(r) {
 			t.Fatalf("%v: exact R* = %v outside the Monte-Carlo interval %+v (delta %g)", dist, r, est.Bayes, delta)
@@ -312,7 +312,7 @@ func TestGridExact(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		g := gen.Distributions(spec).Draw(t, "dist").(*gen.Grid)
 		n := rapid.IntRange(1, 300).Draw(t, "n")
-		seed := rapid.Uint64().Draw(t, "seed")
+		seed := gen.Seeds().Draw(t, "seed")
 		k := g.Classes()
 		var cells []float64
 		for b := 0; b < g.NumCells(); b++ {
