@@ -19,5 +19,10 @@
 // impossible parameters, a matrix that does not factorize) is reported as an
 // error; a panic means programmer misuse of the kind gonum also panics on.
 //
+// Command is a Learner backed by an external program (a scikit-learn or
+// PyTorch model, through learners/python/rolemodels_bridge.py), so that the
+// checks reach models trained outside Go; its classifiers share the
+// program's process, which Command.Close ends.
+//
 // learners sees only data: it does not import gen or claims.
 package learners
