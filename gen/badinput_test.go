@@ -299,7 +299,7 @@ func TestConstructorsCapClasses(t *testing.T) {
 		name, param, msg string
 		make             func() error
 	}{
-		{"RandomGrid issue", "k", "1099511627776 classes exceed MaxClasses = 65536", func() error {
+		{"RandomGrid issue", "k", "1099511627776 classes exceed MaxClasses = 2048", func() error {
 			_, err := gen.RandomGrid(2, 1<<40, 1<<12, 0.5, rng)
 			return err
 		}},
@@ -311,14 +311,14 @@ func TestConstructorsCapClasses(t *testing.T) {
 			_, err := gen.RandomGrid(2, 4, 1<<12, 0.5, rng)
 			return err
 		}},
-		{"NewGrid classes", "cells[0]", "65537 classes exceed MaxClasses", func() error {
+		{"NewGrid classes", "cells[0]", "2049 classes exceed MaxClasses", func() error {
 			_, err := gen.NewGrid(1, 1, [][]float64{make([]float64, gen.MaxClasses+1)})
 			return err
 		}},
-		{"Smooth", "k", "65537 classes exceed MaxClasses", func() error { _, err := gen.NewSmooth(1, gen.MaxClasses+1, 0.5); return err }},
+		{"Smooth", "k", "2049 classes exceed MaxClasses", func() error { _, err := gen.NewSmooth(1, gen.MaxClasses+1, 0.5); return err }},
 		{"SmoothFreq", "k", "exceed MaxClasses", func() error { _, err := gen.NewSmoothFreq(1, 1<<40, 0.5, 1); return err }},
 		{"PairSwap", "k", "exceed MaxClasses", func() error { _, err := gen.NewPairSwap(1, 1<<40, 1, 0.2); return err }},
-		{"Mixture", "means", "65537 components exceed MaxClasses", func() error {
+		{"Mixture", "means", "2049 components exceed MaxClasses", func() error {
 			_, err := gen.NewGaussianMixture(make([][]float64, gen.MaxClasses+1), 1, nil)
 			return err
 		}},
@@ -331,7 +331,44 @@ func TestConstructorsCapClasses(t *testing.T) {
 	if err != nil || g.NumCells() != 1 {
 		t.Fatalf("RandomGrid(d = 2^40, r = 1): %v, %v, want one cell", g, err)
 	}
-	if _, err := gen.RandomGrid(2, gen.MaxClasses, 1<<5, 0.5, rng); err == nil {
-		t.Error("RandomGrid with 1024 cells x MaxClasses accepted")
+	if _, err := gen.RandomGrid(2, gen.MaxClasses, 1<<9, 0.5, rng); err == nil {
+		t.Error("RandomGrid with 2^18 cells x MaxClasses accepted")
+	}
+}
+
+// TestPosteriorSumsAtMaxClasses checks the reason for MaxClasses: at
+// k = MaxClasses every family with k classes still has posteriors that sum
+// to 1 within PosteriorTolerance (about 4k 2^-53 = 9.1e-13 of rounding), so
+// SampleLabel and the risk functionals accept them. Deterministic: fixed
+// seeds, 200 points per family.
+func TestPosteriorSumsAtMaxClasses(t *testing.T) {
+	k := gen.MaxClasses
+	rng := rand.New(rand.NewPCG(5, 6))
+	means := make([][]float64, k)
+	for c := range means {
+		means[c] = []float64{rng.Float64(), rng.Float64()}
+	}
+	var dists []gen.Distribution
+	add := func(d gen.Distribution, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		dists = append(dists, d)
+	}
+	add(gen.NewSmooth(2, k, 0.7))
+	add(gen.RandomGrid(2, k, 3, 0.7, rng))
+	add(gen.NewPairSwap(2, k, k/2, 0.3))
+	add(gen.NewGaussianMixture(means, 0.05, nil))
+	x := make([]float64, 2)
+	eta := make([]float64, k)
+	for _, dist := range dists {
+		for range 200 {
+			dist.SampleX(rng, x)
+			dist.Posterior(x, eta)
+			if err := gen.ValidatePosterior(eta); err != nil {
+				t.Fatalf("%v at %v: %v", dist, x, err)
+			}
+			gen.SampleLabel(eta, rng)
+		}
 	}
 }

@@ -10,11 +10,15 @@ import (
 // few rounding errors per class (about k * 1e-16), far inside this tolerance.
 const PosteriorTolerance = 1e-12
 
-// MaxClasses is the largest number of classes k a constructor accepts (the
-// same bound as learners.MaxClasses): a posterior is a k-vector, a Grid
-// keeps one per cell, and a Gaussian mixture k means, so a larger k is
-// rejected with a *ParamError rather than exhausting memory.
-const MaxClasses = 1 << 16
+// MaxClasses = 2048 is the largest number of classes k a constructor
+// accepts. A larger k is rejected with a *ParamError: a posterior is a
+// k-vector, a Grid keeps one per cell and a Gaussian mixture k means, so an
+// unbounded k exhausts memory; and a posterior row carries about 4k 2^-53 of
+// rounding in its sum (k entries each rounded, then summed), 9.1e-13 at
+// k = 2048, so up to this k every family's posterior sums to 1 within
+// PosteriorTolerance, as ValidatePosterior, SampleLabel and the risk
+// functionals require.
+const MaxClasses = 1 << 11
 
 // ParamError reports an invalid parameter passed to a constructor or to a
 // function of this package. Func names the function, Param the parameter.
