@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/rolemodels/rolemodels/claims/internal/figure"
 	"github.com/rolemodels/rolemodels/learners"
 )
 
@@ -67,10 +68,7 @@ func figureDistillation(rng *rand.Rand, path string) error {
 		bound[i] = plotter.XY{X: x, Y: b / float64(reps)}
 	}
 
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Distillation from independent 1-NN samplers: %v, m = %d", grid, figureDistillationM)
-	p.X.Label.Text = "unlabeled points n"
-	p.Y.Label.Text = "risk"
+	p := figure.New(fmt.Sprintf("Distillation from independent 1-NN samplers\n%v, m = %d", grid, figureDistillationM), "unlabeled points n", "risk")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.X.Min, p.X.Max = student[0].X, student[len(student)-1].X
@@ -92,7 +90,7 @@ func figureDistillation(rng *rand.Rand, path string) error {
 		return err
 	}
 	p.Y.Min, p.Y.Max = 0, 0.8 // the bound starts far above; the lines clip
-	return p.Save(16*vg.Centimeter, 11*vg.Centimeter, path)
+	return figure.Save(p, 16*vg.Centimeter, 11*vg.Centimeter, path)
 }
 
 // figureEnsembleKs are the ensemble and pool sizes of the ensemble figure.
@@ -170,10 +168,7 @@ func figureEnsembles(rng *rand.Rand, path string) error {
 		limit[i] = plotter.XY{X: float64(e.K), Y: e.ideal}
 	}
 
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Ensembles and pools of K 1-NN teachers: %v", grid)
-	p.X.Label.Text = "number of teachers K"
-	p.Y.Label.Text = "risk"
+	p := figure.New(fmt.Sprintf("Ensembles and pools of K 1-NN teachers\n%v", grid), "number of teachers K", "risk")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.X.Min, p.X.Max = 1, float64(kMax)
@@ -195,7 +190,7 @@ func figureEnsembles(rng *rand.Rand, path string) error {
 		return err
 	}
 	p.Y.Min, p.Y.Max = 0, 0.5
-	return p.Save(16*vg.Centimeter, 11*vg.Centimeter, path)
+	return figure.Save(p, 16*vg.Centimeter, 11*vg.Centimeter, path)
 }
 
 // figureLevels adds G and R* as horizontal lines across p's x range.
@@ -232,6 +227,5 @@ func figureCurve(p *plot.Plot, name string, xys plotter.XYs, c color.Color, glyp
 	pts.Color = c
 	p.Add(line, pts)
 	p.Legend.Add(name, line, pts)
-	p.Legend.Top = false // bottom right, below the curves
 	return nil
 }

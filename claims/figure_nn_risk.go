@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/rolemodels/rolemodels/claims/internal/figure"
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -59,10 +60,7 @@ func figureNNRisk(rng *rand.Rand, path string) error {
 		g, r = b.sampler, b.bayes
 	}
 
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("1-NN risk vs m: %v, N = %d", dist, eval.len())
-	p.X.Label.Text = "training size m"
-	p.Y.Label.Text = "risk on the evaluation points"
+	p := figure.New(fmt.Sprintf("1-NN risk vs m\n%v, N = %d", dist, eval.len()), "training size m", "risk on the evaluation points")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.X.Min, p.X.Max = float64(figureNNSizes[0]), float64(mMax)
@@ -103,10 +101,8 @@ func figureNNRisk(rng *rand.Rand, path string) error {
 	pts.Shape = draw.CircleGlyph{}
 	p.Add(line, pts)
 	p.Legend.Add("1-NN risk L^", line, pts)
-	p.Legend.Top = false
-	p.Legend.YOffs = vg.Points(10)
 
-	return p.Save(16*vg.Centimeter, 11*vg.Centimeter, path)
+	return figure.Save(p, 16*vg.Centimeter, 11*vg.Centimeter, path)
 }
 
 // reversed returns a reversed copy of xys.

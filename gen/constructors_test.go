@@ -153,6 +153,8 @@ func TestSpecValidate(t *testing.T) {
 		{Families: []gen.Family{gen.FamilyHalfspace}, MinClasses: 3},
 		{Families: []gen.Family{gen.Family(99)}},
 		{MaxResolution: -1},
+		{MaxClasses: gen.MaxClasses + 1},
+		{MaxDim: 1 << 20, MaxClasses: 64},
 	}
 	for _, s := range bad {
 		if s.Validate() == nil {

@@ -38,10 +38,13 @@
 // Points are row-major []float64 (N x d) and posteriors row-major N x k.
 // Labels are ints in [0, k); argmax ties go to the lower class. Grid cells are
 // numbered row-major with coordinate 0 slowest, and x_j = 1 lies in the last
-// cell (CellOf). Constructors return a *ParamError naming the bad parameter;
-// functions panic only on programmer misuse (mismatched lengths), as
-// documented. Distributions are immutable and safe for concurrent use, and
-// Posterior and SampleX do not allocate.
+// cell (CellOf). Constructors return a *ParamError naming the bad parameter
+// (class counts are capped at MaxClasses, grid tables at MaxGridEntries);
+// functions panic only on programmer misuse (mismatched lengths, a nil rng,
+// a label asked of a vector that has none), as documented. A posterior at an
+// x with a NaN or infinite entry is NaN, and so is a risk over rows that are
+// not probability vectors. Distributions are immutable and safe for
+// concurrent use, and Posterior and SampleX do not allocate.
 //
 // # Randomness
 //

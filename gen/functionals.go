@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -9,8 +10,16 @@ import (
 // row-major N x k matrix whose row j is eta(.|x_j), as PosteriorMatrix returns.
 // Measured this way there is no label noise in a risk, and inequalities that
 // hold pointwise or by Jensen (such as the Cover-Hart sandwich) hold exactly.
-// With N = 0 the means are NaN. They panic on programmer misuse: k < 1, a
-// length that is not a multiple of k, or mismatched lengths.
+// A risk is undefined where a row is not a probability vector (an entry
+// negative, NaN or infinite, or a sum off 1 by more than PosteriorTolerance,
+// as from Posterior at a non-finite x): the means are then NaN, like the
+// posterior there, and so are they with N = 0; ValidatePosteriorMatrix names
+// the bad row. The check costs one comparison and one addition per entry,
+// in the same pass. The label functions, which have no NaN to return,
+// panic instead (BayesLabel on a NaN entry, SampleLabel on any row that is
+// not a probability vector), as gonum's Categorical does on negative
+// weights. All of them panic on programmer misuse: k < 1, a length that is
+// not a multiple of k, or mismatched lengths.
 
 func rows(fn string, eta []float64, k int) int {
 	if k < 1 || len(eta)%k != 0 {
@@ -36,7 +45,9 @@ func PosteriorMatrix(dist Distribution, x []float64) []float64 {
 }
 
 // BayesLabel returns argmax_c eta_c for one posterior row, ties broken toward
-// the lower class. It panics if eta is empty.
+// the lower class. It is the argmax of any vector without NaN (a score or a
+// sum of posteriors as well). It panics if eta is empty or has a NaN entry,
+// for which no label is the largest.
 func BayesLabel(eta []float64) int {
 	if len(eta) == 0 {
 		panic("gen: BayesLabel: empty eta")
@@ -45,6 +56,8 @@ func BayesLabel(eta []float64) int {
 	for c, v := range eta {
 		if v > eta[best] {
 			best = c
+		} else if v != v {
+			panic(fmt.Sprintf("gen: BayesLabel: eta[%d] is NaN", c))
 		}
 	}
 	return best
@@ -52,12 +65,18 @@ func BayesLabel(eta []float64) int {
 
 // BayesRisk returns the Bayes risk on the empirical measure,
 //
-//	R* = (1/N) sum_j (1 - max_c eta_jc).
+//	R* = (1/N) sum_j (1 - max_c eta_jc),
+//
+// and NaN if a row is not a probability vector or N = 0.
 func BayesRisk(eta []float64, k int) float64 {
 	n := rows("BayesRisk", eta, k)
 	s := 0.0
 	for j := 0; j < n; j++ {
-		s += 1 - slices.Max(eta[j*k:(j+1)*k])
+		row := eta[j*k : (j+1)*k]
+		if !isProb(row) {
+			return math.NaN()
+		}
+		s += 1 - slices.Max(row)
 	}
 	return s / float64(n)
 }
@@ -65,13 +84,19 @@ func BayesRisk(eta []float64, k int) float64 {
 // SamplerRisk returns the risk of the conditional sampler (a fresh y ~ eta(.|x)
 // per query) on the empirical measure,
 //
-//	G = (1/N) sum_j (1 - sum_c eta_jc^2).
+//	G = (1/N) sum_j (1 - sum_c eta_jc^2),
+//
+// and NaN if a row is not a probability vector or N = 0.
 func SamplerRisk(eta []float64, k int) float64 {
 	n := rows("SamplerRisk", eta, k)
 	s := 0.0
 	for j := 0; j < n; j++ {
+		row := eta[j*k : (j+1)*k]
+		if !isProb(row) {
+			return math.NaN()
+		}
 		q := 0.0
-		for _, v := range eta[j*k : (j+1)*k] {
+		for _, v := range row {
 			q += v * v
 		}
 		s += 1 - q
@@ -81,20 +106,26 @@ func SamplerRisk(eta []float64, k int) float64 {
 
 // Risk returns the risk of the labels h(x_j) = labels[j] measured through eta,
 //
-//	L(h) = (1/N) sum_j (1 - eta_{j, labels[j]}).
+//	L(h) = (1/N) sum_j (1 - eta_{j, labels[j]}),
 //
-// It panics if len(labels) != N or a label is not in [0, k).
+// and NaN if a row is not a probability vector or N = 0. It panics if
+// len(labels) != N or a label is not in [0, k).
 func Risk(eta []float64, k int, labels []int) float64 {
 	n := rows("Risk", eta, k)
 	if len(labels) != n {
 		panic(fmt.Sprintf("gen: Risk: %d labels for %d rows", len(labels), n))
 	}
 	s := 0.0
+	nan := false
 	for j, c := range labels {
 		if c < 0 || c >= k {
 			panic(fmt.Sprintf("gen: Risk: labels[%d] = %d not in [0, %d)", j, c, k))
 		}
+		nan = nan || !isProb(eta[j*k:(j+1)*k])
 		s += 1 - eta[j*k+c]
+	}
+	if nan {
+		return math.NaN()
 	}
 	return s / float64(n)
 }

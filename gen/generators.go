@@ -56,7 +56,9 @@ const (
 
 // Spec bounds the structure that Distributions draws. Zero values mean the
 // defaults: all families, d in 1..8, k in 2..10, noise level in 1..9, grid
-// resolution up to 8.
+// resolution up to 8. Validate requires the field MaxClasses to be at most
+// the package's constant MaxClasses, and MaxDim * MaxClasses <=
+// MaxGridEntries.
 //
 // The noise level l in 1..9 (nu = l/10) sets each family's noise on a fixed
 // grid, never through a rapid float:
@@ -97,12 +99,15 @@ func (s Spec) withDefaults() (Spec, error) {
 	switch {
 	case s.MinDim < 1 || s.MaxDim < s.MinDim:
 		return s, fmt.Errorf("gen: Spec: need 1 <= MinDim <= MaxDim, got %d, %d", s.MinDim, s.MaxDim)
-	case s.MinClasses < 2 || s.MaxClasses < s.MinClasses:
-		return s, fmt.Errorf("gen: Spec: need 2 <= MinClasses <= MaxClasses, got %d, %d", s.MinClasses, s.MaxClasses)
+	case s.MinClasses < 2 || s.MaxClasses < s.MinClasses || s.MaxClasses > MaxClasses:
+		return s, fmt.Errorf("gen: Spec: need 2 <= MinClasses <= MaxClasses <= %d, got %d, %d", MaxClasses, s.MinClasses, s.MaxClasses)
 	case s.MinNoise < 1 || s.MaxNoise > 9 || s.MaxNoise < s.MinNoise:
 		return s, fmt.Errorf("gen: Spec: need 1 <= MinNoise <= MaxNoise <= 9, got %d, %d", s.MinNoise, s.MaxNoise)
 	case s.MaxResolution < 1:
 		return s, fmt.Errorf("gen: Spec: MaxResolution %d < 1", s.MaxResolution)
+	case s.MaxDim > MaxGridEntries/s.MaxClasses:
+		// A mixture draws k means of dimension d: keep them in memory.
+		return s, fmt.Errorf("gen: Spec: MaxDim * MaxClasses = %d * %d exceeds MaxGridEntries = %d", s.MaxDim, s.MaxClasses, MaxGridEntries)
 	}
 	fams := make([]Family, 0, len(s.Families))
 	for _, f := range s.Families {

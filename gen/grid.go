@@ -7,8 +7,13 @@ import (
 )
 
 // MaxGridCells bounds r^d for Grid, CellOf and HistogramBestRisk, so that
-// cell indices never overflow and a Grid's table stays in memory.
+// cell indices never overflow.
 const MaxGridCells = 1 << 24
+
+// MaxGridEntries bounds the r^d x k table of cell posteriors of a Grid
+// (256 MiB of float64), so that it stays in memory: with k = 2 every grid
+// of at most MaxGridCells cells fits, with more classes fewer cells.
+const MaxGridEntries = 2 * MaxGridCells
 
 // Grid is a k-class distribution, uniform on [0,1]^d, whose posterior is
 // constant on each of the r^d cells of the regular grid of resolution r. It
@@ -31,6 +36,9 @@ var _ Distribution = (*Grid)(nil)
 
 // cellCount returns r^d, or false if it exceeds MaxGridCells.
 func cellCount(d, r int) (int, bool) {
+	if r == 1 {
+		return 1, true // without d multiplications, for any d
+	}
 	n := 1
 	for i := 0; i < d; i++ {
 		if n > MaxGridCells/r {
@@ -44,8 +52,9 @@ func cellCount(d, r int) (int, bool) {
 // NewGrid returns the grid distribution on [0,1]^d with resolution r and cell
 // posteriors cells[b] (b in row-major order, coordinate 0 slowest), copied. It
 // returns a *ParamError naming d if d < 1, r if r < 1 or r^d > MaxGridCells,
-// cells if len(cells) != r^d, and cells[b] (or cells[b][c]) if a cell is not a
-// probability vector over the same k >= 2 classes as cells[0] (see
+// cells if len(cells) != r^d, cells[0] if its k is not in [2, MaxClasses] or
+// r^d k > MaxGridEntries, and cells[b] (or cells[b][c]) if a cell is not a
+// probability vector over the same k classes as cells[0] (see
 // ValidatePosterior).
 func NewGrid(d, r int, cells [][]float64) (*Grid, error) {
 	const fn = "NewGrid"
@@ -65,6 +74,9 @@ func NewGrid(d, r int, cells [][]float64) (*Grid, error) {
 	k := len(cells[0])
 	if k < 2 {
 		return nil, paramErr(fn, "cells[0]", "%d classes, need k >= 2", k)
+	}
+	if err := checkGridTable(fn, "cells[0]", n, k); err != nil {
+		return nil, err
 	}
 	flat := make([]float64, 0, n*k)
 	for b, p := range cells {
@@ -86,15 +98,16 @@ func NewGrid(d, r int, cells [][]float64) (*Grid, error) {
 //
 //	eta_c(B) = (1 - strength)/k + strength * p_c.
 //
-// It returns a *ParamError naming d, r, k (< 2), strength (not in [0,1)) or
-// rng (nil).
+// It returns a *ParamError naming d (< 1), r (< 1, or r^d > MaxGridCells),
+// k (< 2 or > MaxClasses, or r^d k > MaxGridEntries), strength (not in
+// [0,1)) or rng (nil).
 func RandomGrid(d, k, r int, strength float64, rng *rand.Rand) (*Grid, error) {
 	const fn = "RandomGrid"
 	if d < 1 {
 		return nil, paramErr(fn, "d", "%d < 1", d)
 	}
-	if k < 2 {
-		return nil, paramErr(fn, "k", "%d < 2", k)
+	if err := checkClasses(fn, "k", k); err != nil {
+		return nil, err
 	}
 	if r < 1 {
 		return nil, paramErr(fn, "r", "%d < 1", r)
@@ -108,6 +121,9 @@ func RandomGrid(d, k, r int, strength float64, rng *rand.Rand) (*Grid, error) {
 	n, ok := cellCount(d, r)
 	if !ok {
 		return nil, paramErr(fn, "r", "r^d = %d^%d exceeds MaxGridCells = %d", r, d, MaxGridCells)
+	}
+	if err := checkGridTable(fn, "k", n, k); err != nil {
+		return nil, err
 	}
 	cells := make([]float64, n*k)
 	base := (1 - strength) / float64(k)
@@ -123,6 +139,18 @@ func RandomGrid(d, k, r int, strength float64, rng *rand.Rand) (*Grid, error) {
 		}
 	}
 	return &Grid{d: d, k: k, r: r, cells: cells}, nil
+}
+
+// checkGridTable returns a *ParamError naming param unless k <= MaxClasses
+// and the table of n cells x k classes has at most MaxGridEntries entries.
+func checkGridTable(fn, param string, n, k int) error {
+	if k > MaxClasses {
+		return paramErr(fn, param, "%d classes exceed MaxClasses = %d", k, MaxClasses)
+	}
+	if n > MaxGridEntries/k {
+		return paramErr(fn, param, "%d cells x %d classes exceed MaxGridEntries = %d", n, k, MaxGridEntries)
+	}
+	return nil
 }
 
 // Dim returns d.
@@ -155,21 +183,26 @@ func (g *Grid) CellPosterior(b int) []float64 {
 	return append([]float64(nil), g.cells[b*g.k:(b+1)*g.k]...)
 }
 
-// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d.
+// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d or rng
+// is nil.
 func (g *Grid) SampleX(rng *rand.Rand, dst []float64) {
-	if len(dst) != g.d {
-		panic("gen: Grid.SampleX: len(dst) != Dim()")
-	}
+	checkSampleX("Grid", rng, dst, g.d)
 	for i := range dst {
 		dst[i] = rng.Float64()
 	}
 }
 
-// Posterior writes eta(.|B) for the cell B = Cell(x) into dst. It panics if
-// len(x) != Dim() or len(dst) != Classes().
+// Posterior writes eta(.|B) for the cell B = Cell(x) into dst; for an x
+// with a NaN or infinite entry every entry of dst is NaN (Cell puts such an
+// x in a cell, the posterior does not). It panics if len(x) != Dim() or
+// len(dst) != Classes().
 func (g *Grid) Posterior(x, dst []float64) {
 	if len(x) != g.d || len(dst) != g.k {
 		panic("gen: Grid.Posterior: wrong length")
+	}
+	if !allFinite(x) {
+		fillNaN(dst)
+		return
 	}
 	b := cellIndex(x, g.r)
 	copy(dst, g.cells[b*g.k:(b+1)*g.k])

@@ -75,11 +75,10 @@ func (h *Halfspace) Offset() float64 { return h.b }
 // Scale returns the logistic scale a.
 func (h *Halfspace) Scale() float64 { return h.scale }
 
-// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d.
+// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d or rng
+// is nil.
 func (h *Halfspace) SampleX(rng *rand.Rand, dst []float64) {
-	if len(dst) != len(h.w) {
-		panic("gen: Halfspace.SampleX: len(dst) != Dim()")
-	}
+	checkSampleX("Halfspace", rng, dst, len(h.w))
 	for i := range dst {
 		dst[i] = rng.Float64()
 	}
@@ -100,8 +99,14 @@ func (h *Halfspace) Posterior(x, dst []float64) {
 		z += h.w[i] * v
 	}
 	z *= h.scale
-	if z != z { // Inf - Inf in the sum, or Inf * 0
-		z = h.scaledLogit(x)
+	if z != z || math.IsInf(z, 0) {
+		if !allFinite(x) {
+			fillNaN(dst)
+			return
+		}
+		if z != z { // Inf - Inf in the sum, or Inf * 0
+			z = h.scaledLogit(x)
+		}
 	}
 	dst[0] = logistic(-z)
 	dst[1] = logistic(z)

@@ -51,7 +51,7 @@ var _ Distribution = (*GaussianMixture)(nil)
 // len(means) >= 2 rows of equal length d >= 1, copied), common standard
 // deviation sigma > 0 and prior weights (a probability vector of length k, or
 // nil for equal weights 1/k). It returns a *ParamError naming means (fewer
-// than 2 components), means[c] (empty, wrong length or a non-finite entry),
+// than 2 or more than MaxClasses components), means[c] (empty, wrong length or a non-finite entry),
 // sigma (not finite and > 0) or weights (wrong length, negative, non-finite
 // or a sum off 1 by more than 1e-12). It also rejects parameters whose
 // derived quantities overflow, which would make the posterior NaN: sigma if
@@ -63,6 +63,9 @@ func NewGaussianMixture(means [][]float64, sigma float64, weights []float64) (*G
 	k := len(means)
 	if k < 2 {
 		return nil, paramErr(fn, "means", "%d components, need k >= 2", k)
+	}
+	if k > MaxClasses {
+		return nil, paramErr(fn, "means", "%d components exceed MaxClasses = %d", k, MaxClasses)
 	}
 	d := len(means[0])
 	if d < 1 {
@@ -181,11 +184,10 @@ func (g *GaussianMixture) Mean(c int) []float64 {
 func (g *GaussianMixture) Weights() []float64 { return append([]float64(nil), g.weights...) }
 
 // SampleX draws a component C ~ pi (one Float64) and x = mu_C + sigma Z with
-// Z ~ N(0, I_d) (d NormFloat64 draws). It panics if len(dst) != d.
+// Z ~ N(0, I_d) (d NormFloat64 draws). It panics if len(dst) != d or rng is
+// nil.
 func (g *GaussianMixture) SampleX(rng *rand.Rand, dst []float64) {
-	if len(dst) != g.d {
-		panic("gen: GaussianMixture.SampleX: len(dst) != Dim()")
-	}
+	checkSampleX("GaussianMixture", rng, dst, g.d)
 	u := rng.Float64()
 	c := 0
 	for u >= g.cum[c] {
@@ -228,9 +230,7 @@ func (g *GaussianMixture) Posterior(x, dst []float64) {
 	}
 	if nan || math.IsInf(max, 0) {
 		if !g.tailLogits(x, dst) {
-			for c := range dst {
-				dst[c] = math.NaN()
-			}
+			fillNaN(dst)
 			return
 		}
 		max = 0 // the largest shifted logit is exactly 0
@@ -256,10 +256,8 @@ func (g *GaussianMixture) Posterior(x, dst []float64) {
 // b's); zero-weight classes get -Inf. It returns false, leaving dst
 // undefined, if x has a non-finite entry.
 func (g *GaussianMixture) tailLogits(x, dst []float64) bool {
-	for _, v := range x {
-		if !finite(v) {
-			return false
-		}
+	if !allFinite(x) {
+		return false
 	}
 	d := g.d
 	// S = 2^e >= 2 max(|x_i|, |ref_i|), so that y_i = x_i/S - ref_i/S is

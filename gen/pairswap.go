@@ -36,16 +36,16 @@ type PairSwap struct {
 var _ Distribution = (*PairSwap)(nil)
 
 // NewPairSwap returns the pair-swap distribution with d inputs, k classes,
-// shift s and noise rate rho. It returns a *ParamError naming d if d < 1, k if
-// k < 2, s if s is not in 1..k-1, and rho if rho is not in [0, 1) (NaN
-// included).
+// shift s and noise rate rho. It returns a *ParamError naming d if d < 1, k
+// if k < 2 or k > MaxClasses, s if s is not in 1..k-1, and rho if rho is not
+// in [0, 1) (NaN included).
 func NewPairSwap(d, k, s int, rho float64) (*PairSwap, error) {
 	const fn = "NewPairSwap"
 	if d < 1 {
 		return nil, paramErr(fn, "d", "%d < 1", d)
 	}
-	if k < 2 {
-		return nil, paramErr(fn, "k", "%d < 2", k)
+	if err := checkClasses(fn, "k", k); err != nil {
+		return nil, err
 	}
 	if s < 1 || s > k-1 {
 		return nil, paramErr(fn, "s", "%d not in 1..k-1 = 1..%d", s, k-1)
@@ -78,44 +78,53 @@ func (p *PairSwap) CleanLabel(x []float64) int {
 }
 
 func (p *PairSwap) clean(x []float64) int {
+	c, _ := p.cleanOK(x)
+	return c
+}
+
+// cleanOK returns clean(x) and whether x is finite; the sum of x is checked
+// first, so finite points cost no second pass.
+func (p *PairSwap) cleanOK(x []float64) (int, bool) {
 	t := 0.0
 	for _, v := range x {
 		t += v
 	}
 	f := t - math.Floor(t)
 	if !(f >= 0) {
-		return 0
+		return 0, allFinite(x)
 	}
 	c := int(float64(p.k) * f)
 	if c >= p.k {
 		c = p.k - 1
 	}
-	return c
+	return c, true
 }
 
 // NoisyLabel returns (c + s) mod k, the label a flip turns clean class c into.
 func (p *PairSwap) NoisyLabel(c int) int { return (c + p.s) % p.k }
 
-// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d.
+// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d or rng
+// is nil.
 func (p *PairSwap) SampleX(rng *rand.Rand, dst []float64) {
-	if len(dst) != p.d {
-		panic("gen: PairSwap.SampleX: len(dst) != Dim()")
-	}
+	checkSampleX("PairSwap", rng, dst, p.d)
 	for i := range dst {
 		dst[i] = rng.Float64()
 	}
 }
 
-// Posterior writes (1-rho) e_clean + rho e_(clean+s mod k) into dst. It panics
-// if len(x) != Dim() or len(dst) != Classes().
+// Posterior writes (1-rho) e_clean + rho e_(clean+s mod k) into dst; for an
+// x with a NaN or infinite entry every entry of dst is NaN. It panics if
+// len(x) != Dim() or len(dst) != Classes().
 func (p *PairSwap) Posterior(x, dst []float64) {
 	if len(x) != p.d || len(dst) != p.k {
 		panic("gen: PairSwap.Posterior: wrong length")
 	}
-	for c := range dst {
-		dst[c] = 0
+	c, ok := p.cleanOK(x)
+	if !ok {
+		fillNaN(dst)
+		return
 	}
-	c := p.clean(x)
+	clear(dst)
 	dst[c] = 1 - p.rho
 	dst[(c+p.s)%p.k] = p.rho
 }

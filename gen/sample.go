@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -47,7 +48,7 @@ func NewStreams(seed uint64) Streams {
 // SampleX draws n points from dist's marginal with rng and returns them as a
 // row-major n x d matrix. Points are drawn in order, so the first n' rows equal
 // SampleX(dist, rng', n') for a generator rng' in the same state. It panics if
-// n < 0 or rng is nil.
+// n < 0, rng is nil or n*d overflows an int.
 func SampleX(dist Distribution, rng *rand.Rand, n int) []float64 {
 	if n < 0 {
 		panic(fmt.Sprintf("gen: SampleX: n = %d, want n >= 0", n))
@@ -56,6 +57,7 @@ func SampleX(dist Distribution, rng *rand.Rand, n int) []float64 {
 		panic("gen: SampleX: nil rng")
 	}
 	d := dist.Dim()
+	checkSize("SampleX", n, d)
 	x := make([]float64, n*d)
 	for j := 0; j < n; j++ {
 		dist.SampleX(rng, x[j*d:(j+1)*d])
@@ -66,13 +68,19 @@ func SampleX(dist Distribution, rng *rand.Rand, n int) []float64 {
 // SampleLabel draws y ~ eta by inversion with one rng.Float64(): u in [0,1)
 // gives the first c with u < eta_0 + ... + eta_c. Rounding that leaves the
 // cumulative sum below u gives the last class with eta_c > 0. It panics if eta
-// is empty or rng is nil.
+// is empty or not a probability vector (an entry negative, NaN or infinite,
+// or a sum off 1 by more than PosteriorTolerance: no law to draw from), or
+// if rng is nil.
 func SampleLabel(eta []float64, rng *rand.Rand) int {
 	if len(eta) == 0 {
 		panic("gen: SampleLabel: empty eta (len(eta) = 0), want one entry per class")
 	}
 	if rng == nil {
 		panic("gen: SampleLabel: nil rng")
+	}
+	if !isProb(eta) {
+		param, msg := probProblem(eta)
+		panic(fmt.Sprintf("gen: SampleLabel: not a probability vector: %s: %s", param, msg))
 	}
 	u := rng.Float64()
 	acc := 0.0
@@ -113,7 +121,7 @@ func SampleLabels(dist Distribution, rng *rand.Rand, x []float64) []int {
 // point at a time (x_j from the marginal, then y_j ~ eta(.|x_j)), so the
 // first m' points of a sample of size m equal a sample of size m' drawn from
 // the same state: samples are nested in m. x is row-major m x d. It panics if
-// m < 0 or rng is nil.
+// m < 0, rng is nil or m*d overflows an int.
 func SampleLabeled(dist Distribution, rng *rand.Rand, m int) (x []float64, y []int) {
 	if m < 0 {
 		panic(fmt.Sprintf("gen: SampleLabeled: m = %d, want m >= 0", m))
@@ -122,6 +130,7 @@ func SampleLabeled(dist Distribution, rng *rand.Rand, m int) (x []float64, y []i
 		panic("gen: SampleLabeled: nil rng")
 	}
 	d := dist.Dim()
+	checkSize("SampleLabeled", m, d)
 	x = make([]float64, m*d)
 	y = make([]int, m)
 	eta := make([]float64, dist.Classes())
@@ -132,4 +141,11 @@ func SampleLabeled(dist Distribution, rng *rand.Rand, m int) (x []float64, y []i
 		y[j] = SampleLabel(eta, rng)
 	}
 	return x, y
+}
+
+// checkSize panics, naming fn, if n rows of dimension d overflow an int.
+func checkSize(fn string, n, d int) {
+	if d > 0 && n > math.MaxInt/d {
+		panic(fmt.Sprintf("gen: %s: %d points of dimension %d overflow an int", fn, n, d))
+	}
 }

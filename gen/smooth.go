@@ -61,7 +61,8 @@ var _ Distribution = (*Smooth)(nil)
 // NewSmooth returns the Smooth distribution with frequency f = k (see Smooth):
 // eta_c(x) = (1-strength)/k + strength * w_c(theta(x)), with Lipschitz constant
 // L = strength * pi * k / 2. It returns a *ParamError naming d if d < 1, k if
-// k < 2, and strength if strength is not in [0, 1) (NaN included).
+// k < 2 or k > MaxClasses, and strength if strength is not in [0, 1) (NaN
+// included).
 func NewSmooth(d, k int, strength float64) (*Smooth, error) {
 	return newSmooth("NewSmooth", d, k, strength, float64(k))
 }
@@ -79,8 +80,8 @@ func newSmooth(fn string, d, k int, strength, freq float64) (*Smooth, error) {
 	if d < 1 {
 		return nil, paramErr(fn, "d", "%d < 1", d)
 	}
-	if k < 2 {
-		return nil, paramErr(fn, "k", "%d < 2", k)
+	if err := checkClasses(fn, "k", k); err != nil {
+		return nil, err
 	}
 	if !(strength >= 0 && strength < 1) {
 		return nil, paramErr(fn, "strength", "%v not in [0, 1)", strength)
@@ -107,18 +108,21 @@ func (s *Smooth) Strength() float64 { return s.strength }
 // Freq returns the frequency f of the phase theta.
 func (s *Smooth) Freq() float64 { return s.freq }
 
-// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d.
+// SampleX draws x uniformly from [0,1]^d. It panics if len(dst) != d or rng
+// is nil.
 func (s *Smooth) SampleX(rng *rand.Rand, dst []float64) {
-	if len(dst) != s.d {
-		panic("gen: Smooth.SampleX: len(dst) != Dim()")
-	}
+	checkSampleX("Smooth", rng, dst, s.d)
 	for i := range dst {
 		dst[i] = rng.Float64()
 	}
 }
 
-// Posterior writes eta(.|x) (see Smooth) into dst. It panics if
-// len(x) != Dim() or len(dst) != Classes().
+// Posterior writes eta(.|x) (see Smooth) into dst. For an x with a NaN or
+// infinite entry every entry of dst is NaN. For every finite x it is a
+// probability vector; far outside the cube, where |theta| passes 2^53 k or
+// the sum of x overflows, the phase modulo k is lost to rounding and eta is
+// that of the rounded phase (or of theta = 0). It panics if len(x) != Dim()
+// or len(dst) != Classes().
 func (s *Smooth) Posterior(x, dst []float64) {
 	if len(x) != s.d || len(dst) != s.k {
 		panic("gen: Smooth.Posterior: wrong length")
@@ -130,7 +134,11 @@ func (s *Smooth) Posterior(x, dst []float64) {
 	k := float64(s.k)
 	theta := s.scale * sum
 	u := theta - k*math.Floor(theta/k)
-	if !(u >= 0 && u < k) { // u rounded up to k, or x was not finite
+	if !(u >= 0 && u < k) { // u rounded up to k, or theta is not finite
+		if !allFinite(x) {
+			fillNaN(dst)
+			return
+		}
 		u = 0
 	}
 	c0 := int(u)

@@ -10,6 +10,16 @@ import (
 // few rounding errors per class (about k * 1e-16), far inside this tolerance.
 const PosteriorTolerance = 1e-12
 
+// MaxClasses = 2048 is the largest number of classes k a constructor
+// accepts. A larger k is rejected with a *ParamError: a posterior is a
+// k-vector, a Grid keeps one per cell and a Gaussian mixture k means, so an
+// unbounded k exhausts memory; and a posterior row carries about 4k 2^-53 of
+// rounding in its sum (k entries each rounded, then summed), 9.1e-13 at
+// k = 2048, so up to this k every family's posterior sums to 1 within
+// PosteriorTolerance, as ValidatePosterior, SampleLabel and the risk
+// functionals require.
+const MaxClasses = 1 << 11
+
 // ParamError reports an invalid parameter passed to a constructor or to a
 // function of this package. Func names the function, Param the parameter.
 type ParamError struct {
@@ -38,18 +48,51 @@ func ValidatePosterior(eta []float64) error {
 	if len(eta) < 2 {
 		return paramErr(fn, "eta", "length %d, need at least 2 classes", len(eta))
 	}
+	if param, msg := probProblem(eta); param != "" {
+		return paramErr(fn, param, "%s", msg)
+	}
+	return nil
+}
+
+// probProblem returns "" if eta is a probability vector (every entry finite
+// and >= 0, the sum within PosteriorTolerance of 1), and otherwise the
+// offending part ("eta[c]" or "eta") and what is wrong with it.
+func probProblem(eta []float64) (param, msg string) {
 	sum := 0.0
 	for c, v := range eta {
 		if !finite(v) {
-			return paramErr(fn, fmt.Sprintf("eta[%d]", c), "%v is not finite", v)
+			return fmt.Sprintf("eta[%d]", c), fmt.Sprintf("%v is not finite", v)
 		}
 		if v < 0 {
-			return paramErr(fn, fmt.Sprintf("eta[%d]", c), "%v is negative", v)
+			return fmt.Sprintf("eta[%d]", c), fmt.Sprintf("%v is negative", v)
 		}
 		sum += v
 	}
 	if math.Abs(sum-1) > PosteriorTolerance {
-		return paramErr(fn, "eta", "sums to %.17g, off 1 by more than %g", sum, PosteriorTolerance)
+		return "eta", fmt.Sprintf("sums to %.17g, off 1 by more than %g", sum, PosteriorTolerance)
+	}
+	return "", ""
+}
+
+// isProb reports whether eta is a probability vector (see probProblem). It
+// is the check of the functionals' hot loops: one comparison and one
+// addition per entry.
+func isProb(eta []float64) bool {
+	sum, ok := 0.0, true
+	for _, v := range eta {
+		ok = ok && v >= 0 && v <= math.MaxFloat64 // false for NaN and +Inf
+		sum += v
+	}
+	return ok && math.Abs(sum-1) <= PosteriorTolerance
+}
+
+// checkClasses returns a *ParamError naming param unless 2 <= k <= MaxClasses.
+func checkClasses(fn, param string, k int) error {
+	if k < 2 {
+		return paramErr(fn, param, "%d < 2", k)
+	}
+	if k > MaxClasses {
+		return paramErr(fn, param, "%d classes exceed MaxClasses = %d", k, MaxClasses)
 	}
 	return nil
 }

@@ -34,6 +34,33 @@ func checkBatch(x []float64, d int, dst []int) error {
 	return nil
 }
 
+// checkNearQuery is checkQuery for the learners built on distances: it
+// also rejects a query whose norm exceeds MaxNorm.
+func checkNearQuery(x []float64, d int) error {
+	if err := checkQuery(x, d); err != nil {
+		return err
+	}
+	return checkNorms(x, d, "query")
+}
+
+// checkNearBatch is checkBatch for the learners built on distances: it
+// also rejects rows whose norm exceeds MaxNorm.
+func checkNearBatch(x []float64, d int, dst []int) error {
+	if err := checkBatch(x, d, dst); err != nil {
+		return err
+	}
+	return checkNorms(x, d, "query row")
+}
+
+// checkNearData is Dataset.Validate for the learners built on distances:
+// it also rejects training points whose norm exceeds MaxNorm.
+func checkNearData(train Dataset) error {
+	if err := train.Validate(); err != nil {
+		return err
+	}
+	return checkNorms(train.X, train.D, "training point")
+}
+
 // classScratch returns k scores of scratch: buf's own storage when k fits,
 // so that a single Predict allocates nothing for the usual class counts.
 func classScratch(buf *[16]float64, k int) []float64 {

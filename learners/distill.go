@@ -14,7 +14,8 @@ import (
 // matrix x (dimension teacher.Dim()), through one call of
 // teacher.PredictBatch with rng (which may be nil for a deterministic
 // teacher). It returns an error if the teacher is nil, x is empty, ragged or
-// not finite, or the teacher fails.
+// not finite, the teacher fails, or it gives a label outside
+// [0, teacher.Classes()).
 func LabelWith(teacher Classifier, x []float64, rng *rand.Rand) ([]int, error) {
 	if teacher == nil {
 		return nil, errors.New("learners: nil teacher")
@@ -26,7 +27,22 @@ func LabelWith(teacher Classifier, x []float64, rng *rand.Rand) ([]int, error) {
 	if err := teacher.PredictBatch(x, labels, rng); err != nil {
 		return nil, err
 	}
+	k := teacher.Classes()
+	for i, c := range labels {
+		if err := checkTeacherLabel(c, k); err != nil {
+			return nil, fmt.Errorf("%w on row %d", err, i)
+		}
+	}
 	return labels, nil
+}
+
+// checkTeacherLabel returns an error unless the label c a teacher with k
+// classes gave is in [0, k).
+func checkTeacherLabel(c, k int) error {
+	if c < 0 || c >= k {
+		return fmt.Errorf("learners: teacher predicted class %d, outside [0, %d)", c, k)
+	}
+	return nil
 }
 
 // LabelWithPool labels each row of x with a teacher drawn uniformly from the
@@ -37,7 +53,7 @@ func LabelWith(teacher Classifier, x []float64, rng *rand.Rand) ([]int, error) {
 //
 // It returns an error if the pool is empty, has a nil member or members that
 // disagree on Dim or Classes, if rng is nil, if x is empty, ragged or not
-// finite, or if a teacher fails.
+// finite, or if a teacher fails or gives a label outside [0, Classes()).
 func LabelWithPool(pool []Classifier, x []float64, rng *rand.Rand) ([]int, error) {
 	if len(pool) == 0 {
 		return nil, errors.New("learners: empty teacher pool")
@@ -49,7 +65,7 @@ func LabelWithPool(pool []Classifier, x []float64, rng *rand.Rand) ([]int, error
 	if rng == nil {
 		return nil, errNilRNG
 	}
-	d := pool[0].Dim()
+	d, k := pool[0].Dim(), pool[0].Classes()
 	if err := CheckPoints(x, d); err != nil {
 		return nil, err
 	}
@@ -60,6 +76,9 @@ func LabelWithPool(pool []Classifier, x []float64, rng *rand.Rand) ([]int, error
 			t = rng.IntN(len(pool))
 		}
 		c, err := pool[t].Predict(x[i*d:(i+1)*d], rng)
+		if err == nil {
+			err = checkTeacherLabel(c, k)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("learners: teacher %d on row %d: %w", t, i, err)
 		}
@@ -113,14 +132,18 @@ const IndependentBlockRows = 256
 // labels.
 //
 // It returns an error if source or rng is nil, m < 1, m*d > MaxFreshValues,
-// x is empty, ragged or not finite, or nearest has the wrong length, all
-// checked before any goroutine starts; and an error naming the row if source
-// fills a non-finite feature or a label outside [0, MaxClasses) (the class
+// x is empty, ragged or not finite or has a row of norm above MaxNorm, or
+// nearest has the wrong length, all checked before any goroutine starts; and
+// an error naming the row if source fills a non-finite feature, a point of
+// norm above MaxNorm or a label outside [0, MaxClasses) (the class
 // count is not known here; no valid Dataset has more classes). On such an
 // error the error of the lowest failing row is returned, whatever the
 // scheduling, and no labels.
 func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand, nearest []float64) ([]int, error) {
 	if err := checkIndependent(source, m, x, d, rng); err != nil {
+		return nil, err
+	}
+	if err := checkNorms(x, d, "row"); err != nil {
 		return nil, err
 	}
 	if nearest != nil && len(nearest) != len(x) {
@@ -161,7 +184,7 @@ func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand
 				for j := b * IndependentBlockRows; j < end; j++ {
 					q := x[j*d : (j+1)*d]
 					source(stream, xbuf, ybuf)
-					if err := checkFresh(j, xbuf, d, ybuf, MaxClasses); err != nil {
+					if err := checkFresh(j, xbuf, d, ybuf, MaxClasses, true); err != nil {
 						failMu.Lock()
 						if j < failRow {
 							failRow, failErr = j, err
@@ -188,14 +211,21 @@ func LabelIndependentNN(source Source, m int, x []float64, d int, rng *rand.Rand
 
 // checkFresh returns an error naming row j unless the fresh sample a source
 // filled for it (features x of dimension d, labels y) is finite with labels
-// in [0, k). Its message is the one Dataset.Validate gives.
-func checkFresh(j int, x []float64, d int, y []int, k int) error {
-	// Fast path: v*0 is 0 for every finite v and NaN otherwise.
-	s := 0.0
-	for _, v := range x {
-		s += v * 0
+// in [0, k) and, if near, has no point of norm above MaxNorm. Its message is
+// the one Dataset.Validate (and a distance-based Fit) gives.
+func checkFresh(j int, x []float64, d int, y []int, k int, near bool) error {
+	// Fast path: the largest magnitude (NaN if any entry is NaN) against a
+	// bound that every finite point meets, or, if near, one that keeps
+	// every norm within sqrt(d) max|x_i| <= MaxNorm.
+	limit := math.MaxFloat64
+	if near {
+		limit = MaxNorm / math.Sqrt(float64(d))
 	}
-	bad := s != 0
+	big := 0.0
+	for _, v := range x {
+		big = max(big, math.Abs(v))
+	}
+	bad := !(big <= limit)
 	for _, c := range y {
 		if c < 0 || c >= k {
 			bad = true
@@ -205,7 +235,11 @@ func checkFresh(j int, x []float64, d int, y []int, k int) error {
 	if !bad {
 		return nil
 	}
-	if err := (Dataset{X: x, D: d, Y: y, K: k}).Validate(); err != nil {
+	err := (Dataset{X: x, D: d, Y: y, K: k}).Validate()
+	if err == nil && near {
+		err = checkNorms(x, d, "training point")
+	}
+	if err != nil {
 		return fmt.Errorf("learners: fresh sample of the teacher of row %d: %w", j, err)
 	}
 	return nil
@@ -315,7 +349,7 @@ func LabelIndependent(learner Learner, source Source, m int, x []float64, d, k i
 			pcg.Seed(seed, uint64(j/IndependentBlockRows))
 		}
 		source(stream, train.X, train.Y)
-		if err := checkFresh(j, train.X, d, train.Y, k); err != nil {
+		if err := checkFresh(j, train.X, d, train.Y, k, false); err != nil {
 			return nil, err
 		}
 		teacher, err := learner.Fit(train)

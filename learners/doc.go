@@ -16,8 +16,10 @@
 // training index everywhere.
 //
 // Bad data (empty or ragged input, NaN or Inf features, labels out of range,
-// impossible parameters, a matrix that does not factorize) is reported as an
-// error; a panic means programmer misuse of the kind gonum also panics on.
+// impossible parameters, a matrix that does not factorize, and for the
+// learners built on distances a point of norm above MaxNorm, where squared
+// distances could overflow) is reported as an error; a panic means
+// programmer misuse of the kind gonum also panics on.
 //
 // Command is a Learner backed by an external program (a scikit-learn or
 // PyTorch model, through learners/python/rolemodels_bridge.py), so that the

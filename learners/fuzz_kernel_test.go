@@ -80,6 +80,9 @@ func FuzzKernelMachine(f *testing.F) {
 		}
 
 		fit, err := learners.KernelMachine{Kernel: kern, Bandwidth: h, Ridge: ridge, DenseOnly: denseOnly}.Fit(ds)
+		if err == nil && !fuzzNear(ds.X, d) {
+			t.Fatalf("kernel machine fitted data beyond MaxNorm: %v", ds.X)
+		}
 		if err == nil {
 			c := fit.(*learners.KernelClassifier)
 			if r := c.Residual(); math.IsNaN(r) || r < 0 {
@@ -94,6 +97,9 @@ func FuzzKernelMachine(f *testing.F) {
 			}
 			for j := range rows {
 				y, err := c.Predict(queries[j*d:(j+1)*d], nil)
+				if (err == nil) != fuzzNear(queries[j*d:(j+1)*d], d) {
+					t.Fatalf("kernel machine Predict(%v) error %v, but query valid = %v", queries[j*d:(j+1)*d], err, fuzzNear(queries[j*d:(j+1)*d], d))
+				}
 				if err == nil && batchErr == nil && y != dst[j] {
 					t.Fatalf("row %d: Predict %d, PredictBatch %d", j, y, dst[j])
 				}
@@ -102,8 +108,16 @@ func FuzzKernelMachine(f *testing.F) {
 			_ = c.PredictBatch(queries[1:], dst[1:], nil)
 		}
 
+		// Nadaraya-Watson fails only on bad parameters or data, never
+		// numerically: finite points within MaxNorm have finite squared
+		// distances, and the weights are relative to the nearest point.
+		goodKernel := kern == learners.Hilbert || ((kern == learners.Gaussian || kern == learners.Laplace) && h > 0 && !math.IsInf(h, 1))
+		validData := ds.Validate() == nil && fuzzNear(ds.X, d)
 		for _, randomized := range []bool{false, true} {
 			fit, err := learners.NadarayaWatson{Kernel: kern, Bandwidth: h, Randomized: randomized}.Fit(ds)
+			if (err == nil) != (goodKernel && validData) {
+				t.Fatalf("Nadaraya-Watson Fit error %v, but kernel valid = %v, data valid = %v", err, goodKernel, validData)
+			}
 			if err != nil {
 				continue
 			}
@@ -114,7 +128,9 @@ func FuzzKernelMachine(f *testing.F) {
 			}
 			for j := range rows {
 				x := queries[j*d : (j+1)*d]
-				if err := c.Estimate(x, scores); err != nil {
+				if err := c.Estimate(x, scores); (err == nil) != fuzzNear(x, d) {
+					t.Fatalf("Estimate(%v) error %v, but query valid = %v", x, err, fuzzNear(x, d))
+				} else if err != nil {
 					continue
 				}
 				var sum float64

@@ -28,6 +28,12 @@ func fuzzValue(b byte) float64 {
 		return 5e-324
 	case 249:
 		return 1e154
+	case 248:
+		return learners.MaxNorm / 2 // pairs at the norm bound, distances up to 2^1021
+	case 247:
+		return -learners.MaxNorm / 2
+	case 246:
+		return 1e199 // the far point: squared distances overflow
 	}
 	return float64(b%16) / 4
 }
@@ -102,6 +108,26 @@ func fuzzFinite(x []float64) bool {
 	return true
 }
 
+// fuzzNear reports whether the row-major x of dimension d >= 1 is valid
+// input of the learners built on distances: finite, and every row of norm at
+// most learners.MaxNorm (squared norm summed in coordinate order, as the
+// learners do).
+func fuzzNear(x []float64, d int) bool {
+	if !fuzzFinite(x) {
+		return false
+	}
+	for i := 0; i+d <= len(x); i += d {
+		var s float64
+		for _, v := range x[i : i+d] {
+			s += v * v
+		}
+		if !(s <= learners.MaxNorm*learners.MaxNorm) {
+			return false
+		}
+	}
+	return true
+}
+
 // FuzzKNN feeds arbitrary bytes into KNN and RandomNeighbour Fit, Predict and
 // PredictBatch and into the index constructors and searches. It asserts that
 // nothing panics, that Fit fails exactly on invalid data or K, that every
@@ -115,6 +141,10 @@ func FuzzKNN(f *testing.F) {
 	f.Add([]byte{0x08, 2, 2, 2, 255, 0, 0, 1, 2, 3, 0, 1, 0, 0, 0})
 	f.Add([]byte{0x06, 5, 2, 5, 249, 252, 251, 250, 0, 1, 2, 3, 4, 5, 0, 1, 0, 1, 0, 252, 249, 0})
 	f.Add([]byte{0x0d, 1, 0x7f, 2, 1, 2, 3, 4, 5, 6, 7, 8, 0, 9})
+	// The overflow: 1-NN on (0, 0) and (1e199, 0), rejected; and
+	// points at the norm bound, accepted, queried from the far side.
+	f.Add([]byte{0x04, 1, 2, 2, 0, 0, 246, 0, 0, 1, 246, 0})
+	f.Add([]byte{0x04, 1, 2, 3, 248, 0, 247, 0, 0, 248, 0, 1, 0, 247, 0, 248, 0, 0, 247})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := decodeFuzz(data)
 		tr := in.train
@@ -123,7 +153,7 @@ func FuzzKNN(f *testing.F) {
 			l = learners.RandomNeighbour{K: in.neigh}
 		}
 		h, err := l.Fit(tr)
-		valid := tr.Validate() == nil && in.neigh >= 1 && in.neigh <= tr.Len()
+		valid := tr.Validate() == nil && fuzzNear(tr.X, tr.D) && in.neigh >= 1 && in.neigh <= tr.Len()
 		if (err == nil) != valid {
 			t.Fatalf("Fit error %v, but data valid = %v", err, valid)
 		}
@@ -138,9 +168,9 @@ func FuzzKNN(f *testing.F) {
 		q1 := in.query[:min(len(in.query), d)]
 		c, err := h.Predict(q1, rng)
 		switch {
-		case err != nil && len(q1) == d && fuzzFinite(q1):
+		case err != nil && len(q1) == d && fuzzNear(q1, d):
 			t.Fatalf("Predict on a valid query: %v", err)
-		case err == nil && (len(q1) != d || !fuzzFinite(q1)):
+		case err == nil && (len(q1) != d || !fuzzNear(q1, d)):
 			t.Fatalf("Predict on an invalid query %v: no error", q1)
 		case err == nil && !isLabel(c):
 			t.Fatalf("Predict = %d, not a training label", c)
@@ -149,7 +179,7 @@ func FuzzKNN(f *testing.F) {
 		rows := len(in.query) / d
 		dst := make([]int, rows)
 		err = h.PredictBatch(in.query, dst, rand.New(rand.NewPCG(in.seed, 2)))
-		validBatch := rows > 0 && len(in.query)%d == 0 && fuzzFinite(in.query)
+		validBatch := rows > 0 && len(in.query)%d == 0 && fuzzNear(in.query, d)
 		if (err == nil) != validBatch {
 			t.Fatalf("PredictBatch error %v, but batch valid = %v", err, validBatch)
 		}
@@ -169,13 +199,19 @@ func FuzzKNN(f *testing.F) {
 	})
 }
 
-// fuzzIndex builds both index kinds on x and, if they build, checks that
-// their searches agree exactly or fail together.
+// fuzzIndex builds both index kinds on x and checks that they build exactly
+// on valid data (finite, norms within learners.MaxNorm), that their
+// searches agree exactly or fail together, and that a successful search
+// returns the oracle's neighbours at finite distances.
 func fuzzIndex(t *testing.T, x []float64, d, k int, q []float64) {
 	kd, errKD := learners.NewKDTree(x, d)
 	bf, errBF := learners.NewBruteForce(x, d)
 	if (errKD == nil) != (errBF == nil) {
 		t.Fatalf("NewKDTree error %v, NewBruteForce error %v", errKD, errBF)
+	}
+	valid := d >= 1 && len(x) > 0 && len(x)%d == 0 && fuzzNear(x, d)
+	if (errKD == nil) != valid {
+		t.Fatalf("NewKDTree error %v, but index data valid = %v", errKD, valid)
 	}
 	if errKD != nil {
 		return
@@ -201,6 +237,12 @@ func fuzzIndex(t *testing.T, x []float64, d, k int, q []float64) {
 	for j := range ia {
 		if ia[j] != ib[j] || da[j] != db[j] {
 			t.Fatalf("neighbour %d: kdtree (%d, %v), brute (%d, %v)", j, ia[j], da[j], ib[j], db[j])
+		}
+	}
+	wantInd, wantDist := naiveBatch(x, d, q, k)
+	for j := range ia {
+		if ia[j] != wantInd[j] || da[j] != wantDist[j] || math.IsInf(da[j], 0) {
+			t.Fatalf("neighbour %d: index (%d, %v), oracle (%d, %v)", j, ia[j], da[j], wantInd[j], wantDist[j])
 		}
 	}
 }

@@ -24,7 +24,7 @@ func stNaiveCell(x []float64, r int, lo, hi float64) int {
 }
 
 // stTrainingErrors counts the points of ds that c mislabels.
-func stTrainingErrors(t *rapid.T, c learners.Classifier, ds learners.Dataset) int {
+func stTrainingErrors(t interface{ Fatal(...any) }, c learners.Classifier, ds learners.Dataset) int {
 	pred := make([]int, ds.Len())
 	if err := c.PredictBatch(ds.X, pred, nil); err != nil {
 		t.Fatal(err)

@@ -72,7 +72,8 @@ func init() {
 //	s_i = fl(...fl(fl(t_0^2) + fl(t_1^2)) + ... + fl(t_{d-1}^2)),  t_l = fl(q_l - x_il),
 //
 // summed in coordinate order with every product rounded (no fused
-// multiply-add), and the reported distance is sqrt(s_i). The k nearest are
+// multiply-add), and the reported distance is sqrt(s_i). Points and queries
+// have norm at most MaxNorm, so s_i is finite. The k nearest are
 // the first k points in the order (s_i, i) ascending, so ties in squared
 // distance go to the lower training index. Both the k-d tree and the
 // brute-force index return exactly these indices and distances, bit for bit.
@@ -93,7 +94,8 @@ type Index struct {
 // brute-force index otherwise. The Index copies x.
 //
 // NewIndex returns an error if d < 1, x is empty, len(x) is not a multiple of
-// d, x has a NaN or infinite entry, or n >= 2^31.
+// d, x has a NaN or infinite entry or a point of norm above MaxNorm, or
+// n >= 2^31.
 func NewIndex(x []float64, d int) (*Index, error) {
 	if d <= KDTreeMaxDim {
 		return NewKDTree(x, d)
@@ -155,7 +157,7 @@ func checkIndexData(x []float64, d int) error {
 	if len(x)/d > math.MaxInt32 {
 		return fmt.Errorf("learners: %d points, an index holds at most %d", len(x)/d, math.MaxInt32)
 	}
-	return nil
+	return checkNorms(x, d, "training point")
 }
 
 // Len returns the number of indexed points.
@@ -178,14 +180,14 @@ func (ix *Index) Kind() string {
 // training index (see Index for the exact definition). dist may be nil when
 // only the indices are wanted.
 //
-// Search returns an error if k < 1 or k > Len(), q has the wrong length or a
-// NaN or infinite entry, len(ind) != k, or dist is not nil and len(dist) != k.
-// On error ind and dist are left unchanged.
+// Search returns an error if k < 1 or k > Len(), q has the wrong length, a
+// NaN or infinite entry or a norm above MaxNorm, len(ind) != k, or dist is
+// not nil and len(dist) != k. On error ind and dist are left unchanged.
 func (ix *Index) Search(q []float64, k int, ind []int, dist []float64) error {
 	if err := ix.checkK(k); err != nil {
 		return err
 	}
-	if err := checkQuery(q, ix.d); err != nil {
+	if err := checkNearQuery(q, ix.d); err != nil {
 		return err
 	}
 	if err := checkOutputs(1, k, ind, dist); err != nil {
@@ -204,13 +206,17 @@ func (ix *Index) Search(q []float64, k int, ind []int, dist []float64) error {
 // the index's scratch exists) SearchBatch does not allocate.
 //
 // SearchBatch returns an error if k < 1 or k > Len(), q is empty, len(q) is
-// not a multiple of Dim() or q has a NaN or infinite entry, len(ind) != r*k
-// for r = len(q)/Dim() rows, or dist is not nil and len(dist) != r*k.
+// not a multiple of Dim() or q has a NaN or infinite entry or a row of norm
+// above MaxNorm, len(ind) != r*k for r = len(q)/Dim() rows, or dist is not
+// nil and len(dist) != r*k.
 func (ix *Index) SearchBatch(q []float64, k int, ind []int, dist []float64) error {
 	if err := ix.checkK(k); err != nil {
 		return err
 	}
 	if err := CheckPoints(q, ix.d); err != nil {
+		return err
+	}
+	if err := checkNorms(q, ix.d, "query row"); err != nil {
 		return err
 	}
 	if err := checkOutputs(len(q)/ix.d, k, ind, dist); err != nil {

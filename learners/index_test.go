@@ -3,6 +3,8 @@ package learners_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -360,31 +362,82 @@ func TestIndexCopiesData(t *testing.T) {
 	}
 }
 
-// TestIndexHugeCoordinates checks exactness when squares overflow: the
-// canonical squared distances are +Inf and ties go to the lower index.
-func TestIndexHugeCoordinates(t *testing.T) {
-	x := []float64{1e300, -1e300, 0, 0, -1e300, 1e300, 1e-300, 5e-324}
-	q := []float64{0, 0, 1e300, 1e300}
+// TestIndexNormBound checks both sides of learners.MaxNorm. At the bound,
+// points x = +-(MaxNorm/4) (1, ..., 1) in d = 16 (so ||x|| = MaxNorm) and
+// queries -x have squared distance 4 MaxNorm^2 = 2^1022 exactly, the largest
+// the index can meet, and every index kind (k-d tree, brute force with the
+// assembly screen or gonum's product, every tile shape) returns the oracle's
+// neighbours at finite distances; the farther point (index 0) never ties
+// the nearer one. Beyond the bound the case, KNN{K: 1} on (0, 0)
+// and (1e199, 0), is rejected at construction, and a query of norm 1e200 at
+// search time, each with an error that names the point and MaxNorm.
+func TestIndexNormBound(t *testing.T) {
+	const d = 16
+	c := learners.MaxNorm / 4
+	x := make([]float64, 3*d)
+	for l := range d {
+		x[l], x[d+l], x[2*d+l] = c, -c, c/2 // the second point is -x_0
+	}
+	q := append(slices.Clone(x[d:2*d]), x[:d]...) // -x_0 = x_1, then x_0
+	for l := range d {
+		q[l] = -c / 2 // nearer to x_1 than to x_0 and x_2
+	}
 	for name, build := range indexBuilders {
-		ix, err := build(x, 2)
+		ix, err := build(x, d)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		for k := 1; k <= 4; k++ {
+		for k := 1; k <= 3; k++ {
 			ind := make([]int, 2*k)
 			dist := make([]float64, 2*k)
 			if err := ix.SearchBatch(q, k, ind, dist); err != nil {
 				t.Fatal(err)
 			}
-			for r := 0; r < 2; r++ {
-				wantInd, wantDist := naiveKNN(x, 2, q[2*r:2*r+2], k)
-				for j := range wantInd {
-					if ind[r*k+j] != wantInd[j] || dist[r*k+j] != wantDist[j] {
-						t.Fatalf("%s k=%d row %d: got (%d, %v), want (%d, %v)", name, k, r, ind[r*k+j], dist[r*k+j], wantInd[j], wantDist[j])
-					}
+			wantInd, wantDist := naiveBatch(x, d, q, k)
+			for j := range wantInd {
+				if math.IsInf(wantDist[j], 0) {
+					t.Fatalf("oracle distance %v: the test does not stay within the bound", wantDist[j])
+				}
+				if ind[j] != wantInd[j] || dist[j] != wantDist[j] {
+					t.Fatalf("%s k=%d entry %d: got (%d, %v), want (%d, %v)", name, k, j, ind[j], dist[j], wantInd[j], wantDist[j])
 				}
 			}
 		}
+		// The farthest pair: x_1 from x_0, squared distance 2^1022.
+		ind, dist := make([]int, 3), make([]float64, 3)
+		if err := ix.Search(x[:d], 3, ind, dist); err != nil {
+			t.Fatal(err)
+		}
+		if ind[2] != 1 || dist[2] != 2*learners.MaxNorm {
+			t.Errorf("%s: farthest neighbour of x_0 (%d, %v), want (1, %v)", name, ind[2], dist[2], 2*learners.MaxNorm)
+		}
+	}
+
+	const tooFar = "learners: training point 1 has Euclidean norm 1e+199, above MaxNorm = 2^510 (about 3.352e+153), where squared distances can overflow; rescale the data"
+	far := []float64{0, 0, 1e199, 0}
+	for name, build := range indexBuilders {
+		if _, err := build(far, 2); err == nil || err.Error() != tooFar {
+			t.Errorf("%s: error %v, want %q", name, err, tooFar)
+		}
+	}
+	if _, err := (learners.KNN{K: 1}).Fit(learners.Dataset{X: far, D: 2, Y: []int{0, 1}, K: 2}); err == nil || err.Error() != tooFar {
+		t.Errorf("KNN.Fit: error %v, want %q", err, tooFar)
+	}
+	ix, err := learners.NewIndex([]float64{0, 0, 1, 0}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const farQuery = "learners: query has Euclidean norm 1e+200, above MaxNorm = 2^510 (about 3.352e+153), where squared distances can overflow; rescale the data"
+	if err := ix.Search([]float64{1e200, 0}, 1, make([]int, 1), nil); err == nil || err.Error() != farQuery {
+		t.Errorf("Search: error %v, want %q", err, farQuery)
+	}
+	const farRow = "learners: query row 1 has Euclidean norm 1e+200, above MaxNorm = 2^510 (about 3.352e+153), where squared distances can overflow; rescale the data"
+	if err := ix.SearchBatch([]float64{0, 0, 1e200, 0}, 1, make([]int, 2), nil); err == nil || err.Error() != farRow {
+		t.Errorf("SearchBatch: error %v, want %q", err, farRow)
+	}
+	// A norm whose square overflows is reported finite, not +Inf.
+	if _, err := learners.NewIndex([]float64{1e300, 1e300}, 2); err == nil || !strings.Contains(err.Error(), "norm 1.414e+300") {
+		t.Errorf("NewIndex(1e300, 1e300): error %v, want the norm 1.414e+300", err)
 	}
 }
 

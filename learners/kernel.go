@@ -11,9 +11,10 @@ import (
 // points. The zero value is not a valid kernel, so a forgotten Kernel field
 // is reported as an error rather than silently chosen.
 //
-// The learners compute r from the squared Euclidean distance in float64, so
-// coordinate differences below about 1e-154 count as distance 0 and above
-// about 1e154 as an infinite distance; rescale such data first.
+// The learners compute r from the squared Euclidean distance in float64:
+// they reject points of norm above MaxNorm (about 3.35e153), where squared
+// distances could overflow, and coordinate differences below about 1e-154
+// count as distance 0 (see MaxNorm).
 type Kernel int
 
 const (
@@ -103,48 +104,67 @@ const kernExpUnderflow = 745.2
 
 // kernRadial evaluates a Gaussian or Laplace kernel, and the Hilbert kernel,
 // relative to the nearest training point, so that weights never underflow
-// all at once and the singular kernel never overflows. Everything is
-// expressed through a "score" a of the squared distance r2:
+// all at once and the singular kernel never overflows. Points are ordered by
+// a key of their squared distance r2, and a weight relative to the nearest
+// point (key amin) is computed from the keys:
 //
-//	Gaussian  a = r2 / (2 h^2)   weight exp(-(a - amin))
-//	Laplace   a = r / h          weight exp(-(a - amin))
-//	Hilbert   a = r2             weight (amin / a)^(d/2)
+//	Gaussian  key a = r2         weight exp(-(a - amin) / (2 h^2))
+//	Laplace   key a = sqrt(r2)   weight exp(-(a - amin) / h)
+//	Hilbert   key a = r2         weight (amin / a)^(d/2)
 //
 // so the relative weight of the nearest point is 1 and every other weight is
-// in [0, 1].
+// in [0, 1]. The keys are finite for points of norm at most MaxNorm whatever
+// the bandwidth; the scores of the Gram matrix (r/h, r2/(2 h^2)) overflow
+// for a tiny h, and equal infinite scores would weigh the nearest and the
+// farthest point alike.
 type kernRadial struct {
 	kernel Kernel
 	h      float64 // bandwidth (Gaussian, Laplace)
 	d      int     // dimension (Hilbert exponent)
 }
 
-// score returns a for the squared distance r2 (see kernRadial). It is
-// non-decreasing in r2 and equals 0 at r2 = 0.
+// score returns -log K at the squared distance r2 for a Gaussian or
+// Laplace kernel: r2 / (2 h^2) or sqrt(r2) / h, 0 at r2 = 0 and possibly
+// +Inf. It is non-decreasing in r2.
 func (k kernRadial) score(r2 float64) float64 {
 	if r2 == 0 {
 		return 0
 	}
-	switch k.kernel {
-	case Gaussian:
-		u := math.Sqrt(r2) / k.h
+	u := math.Sqrt(r2) / k.h
+	if k.kernel == Gaussian {
 		return 0.5 * u * u
-	case Laplace:
-		return math.Sqrt(r2) / k.h
+	}
+	return u
+}
+
+// key returns the ordering key of the squared distance r2 (see
+// kernRadial). It is non-decreasing in r2 and finite for finite r2.
+func (k kernRadial) key(r2 float64) float64 {
+	if k.kernel == Laplace {
+		return math.Sqrt(r2)
 	}
 	return r2
 }
 
-// rel returns the weight of a point with score a relative to the current
-// minimum score amin <= a: K(a)/K(amin). Equal scores (including +Inf, when
-// squared distances overflow) have relative weight 1.
+// rel returns the weight of a point with key a relative to the current
+// minimum key amin <= a: K(a)/K(amin). Equal keys have relative weight 1.
+// A difference of keys so large against the bandwidth that the exponent
+// overflows gives weight 0, the limit of the exact value.
 func (k kernRadial) rel(a, amin float64) float64 {
 	if a == amin {
 		return 1
 	}
-	if k.kernel == Hilbert {
+	var u float64
+	switch k.kernel {
+	case Hilbert:
 		return kernHalfPow(amin/a, k.d)
+	case Gaussian:
+		// Divide twice rather than by 2 h^2, which underflows to 0 for
+		// h below 1e-162.
+		u = (a - amin) / k.h / k.h / 2
+	default:
+		u = (a - amin) / k.h
 	}
-	u := a - amin
 	if u > kernExpUnderflow {
 		return 0
 	}

@@ -61,8 +61,8 @@ const (
 //
 // Fit returns an error if the Kernel is not Gaussian or Laplace (Hilbert is
 // singular and has no Gram matrix), if Bandwidth is not positive and finite,
-// if Ridge is negative, NaN or Inf, if the Dataset is invalid, if it has more
-// than MaxKernelMachinePoints points, and an error wrapping
+// if Ridge is negative, NaN or Inf, if the Dataset is invalid or has a point
+// of norm above MaxNorm, if it has more than MaxKernelMachinePoints points, and an error wrapping
 // ErrGramNotFactorized if the dense path finds G~ + Ridge*I not numerically
 // positive definite (Cholesky fails, or its condition number estimate
 // exceeds 1e16). There is no fallback from the dense path: a Gaussian Gram
@@ -142,7 +142,7 @@ func (m KernelMachine) Fit(train Dataset) (Classifier, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
-	if err := train.Validate(); err != nil {
+	if err := checkNearData(train); err != nil {
 		return nil, err
 	}
 	n, d, k := train.Len(), train.D, train.K
@@ -512,17 +512,17 @@ func (c *KernelClassifier) Coefficients() []float64 { return slices.Clone(c.coef
 // Scores writes f_c(x) = sum_i K(||x - x_i||) A_ic for each class c into dst
 // (len(dst) == Classes()). The values may underflow to 0 far from the data,
 // where Predict still resolves the argmax (see KernelMachine). Scores returns
-// an error if x has the wrong length or a non-finite entry, or if len(dst)
-// is not Classes().
+// an error if x has the wrong length, a non-finite entry or a norm above
+// MaxNorm, or if len(dst) is not Classes().
 func (c *KernelClassifier) Scores(x, dst []float64) error {
-	if err := checkQuery(x, c.d); err != nil {
+	if err := checkNearQuery(x, c.d); err != nil {
 		return err
 	}
 	if len(dst) != c.k {
 		return fmt.Errorf("learners: len(dst) = %d, want %d classes", len(dst), c.k)
 	}
-	amin, _ := c.kern.accumulate(x, c.x, c.d, nil, c.coef, dst)
-	scale := math.Exp(-amin)
+	smin, _ := c.kern.accumulate(x, c.x, c.d, nil, c.coef, dst)
+	scale := math.Exp(-smin)
 	for i := range dst {
 		dst[i] *= scale
 	}
@@ -530,9 +530,10 @@ func (c *KernelClassifier) Scores(x, dst []float64) error {
 }
 
 // Predict returns argmax_c f_c(x), ties to the lower class. rng is ignored.
-// It returns an error if x has the wrong length or a non-finite entry.
+// It returns an error if x has the wrong length, a non-finite entry or a
+// norm above MaxNorm.
 func (c *KernelClassifier) Predict(x []float64, _ *rand.Rand) (int, error) {
-	if err := checkQuery(x, c.d); err != nil {
+	if err := checkNearQuery(x, c.d); err != nil {
 		return 0, err
 	}
 	var buf [16]float64
@@ -541,9 +542,10 @@ func (c *KernelClassifier) Predict(x []float64, _ *rand.Rand) (int, error) {
 }
 
 // PredictBatch writes Predict of each row of x into dst. rng is ignored. It
-// returns an error on ragged input, a length mismatch or a non-finite entry.
+// returns an error on ragged input, a length mismatch, a non-finite entry or
+// a row of norm above MaxNorm.
 func (c *KernelClassifier) PredictBatch(x []float64, dst []int, _ *rand.Rand) error {
-	if err := checkBatch(x, c.d, dst); err != nil {
+	if err := checkNearBatch(x, c.d, dst); err != nil {
 		return err
 	}
 	s := make([]float64, c.k)
@@ -561,33 +563,35 @@ func (c *KernelClassifier) predict(x, s []float64) int {
 
 // accumulate sets s[c] = sum_i K(q, x_i)/K(q, x_min) v_ic, where x_min is the
 // training point nearest to q and v_i is the row coef[i*K:(i+1)*K] or, if
-// labels != nil, the indicator of the class labels[i]. It returns the
-// minimum score amin (see kernRadial) and hit = -1, except for the Hilbert
-// kernel at a training point: then it returns the lowest index with
-// ||q - x_hit|| = 0 and leaves s unspecified.
+// labels != nil, the indicator of the class labels[i]. It returns the score
+// -log K(q, x_min) (see kernRadial.score; Gaussian and Laplace only, 0 for
+// Hilbert) and hit = -1, except for the Hilbert kernel at a training point:
+// then it returns the lowest index with ||q - x_hit|| = 0 and leaves s
+// unspecified.
 //
 // The sum streams over the points once: when a nearer point appears, the
 // running sums are rescaled to it.
-func (k kernRadial) accumulate(q, x []float64, d int, labels []int, coef, s []float64) (amin float64, hit int) {
+func (k kernRadial) accumulate(q, x []float64, d int, labels []int, coef, s []float64) (smin float64, hit int) {
 	clear(s)
 	kk := len(s)
 	n := len(x) / d
 	hilbert := k.kernel == Hilbert
+	var amin, r2min float64
 	for i := range n {
 		r2 := sqDist(q, x[i*d:(i+1)*d])
 		if hilbert && r2 == 0 {
 			return 0, i
 		}
-		a := k.score(r2)
+		a := k.key(r2)
 		w := 1.0
 		if i == 0 {
-			amin = a
+			amin, r2min = a, r2
 		} else if a < amin {
 			f := k.rel(amin, a)
 			for c := range s {
 				s[c] *= f
 			}
-			amin = a
+			amin, r2min = a, r2
 		} else {
 			w = k.rel(a, amin)
 			if w == 0 {
@@ -603,5 +607,8 @@ func (k kernRadial) accumulate(q, x []float64, d int, labels []int, coef, s []fl
 			}
 		}
 	}
-	return amin, -1
+	if hilbert {
+		return 0, -1
+	}
+	return k.score(r2min), -1
 }

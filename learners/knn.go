@@ -21,7 +21,8 @@ type KNN struct {
 
 // Fit validates train (see Dataset.Validate) and K, builds a nearest-neighbour
 // index over a copy of train.X with NewIndex, and returns a *KNNClassifier.
-// It returns an error if train is invalid or K < 1 or K > train.Len().
+// It returns an error if train is invalid, has a point of norm above
+// MaxNorm, or K < 1 or K > train.Len().
 func (l KNN) Fit(train Dataset) (Classifier, error) {
 	nb, err := fitNeighbours(train, l.K)
 	if err != nil {
@@ -128,7 +129,7 @@ func (nb *neighbours) chunkRows() int {
 // in order, with ind the K nearest neighbours of row r, nearest first.
 func (nb *neighbours) batch(s *knnScratch, x []float64, dst []int, label func(ind []int) int) error {
 	d := nb.index.d
-	if err := checkBatch(x, d, dst); err != nil {
+	if err := checkNearBatch(x, d, dst); err != nil {
 		return err
 	}
 	rows := len(dst)
@@ -149,7 +150,7 @@ func (nb *neighbours) batch(s *knnScratch, x []float64, dst []int, label func(in
 
 // single validates x and returns label(ind) for the K nearest neighbours of x.
 func (nb *neighbours) single(s *knnScratch, x []float64, label func(ind []int) int) (int, error) {
-	if err := checkQuery(x, nb.index.d); err != nil {
+	if err := checkNearQuery(x, nb.index.d); err != nil {
 		return 0, err
 	}
 	if cap(s.ind) < nb.k {
@@ -202,7 +203,8 @@ func (c *KNNClassifier) Index() *Index { return c.nb.index }
 
 // Predict returns the majority label among the K training points nearest to
 // x, ties between classes to the lowest class; rng is ignored and may be nil.
-// It returns an error if x has the wrong length or a NaN or infinite entry.
+// It returns an error if x has the wrong length, a NaN or infinite entry or
+// a norm above MaxNorm.
 func (c *KNNClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
 	s := c.nb.voteScratch()
 	defer c.nb.pool.put(s)
@@ -213,7 +215,7 @@ func (c *KNNClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
 // into dst, searching the rows with Index.SearchBatch's parallel search;
 // rng is ignored and may be nil. In steady state it does not allocate. It
 // returns an error if x is empty or ragged, len(dst) != len(x)/Dim(), or x
-// has a NaN or infinite entry.
+// has a NaN or infinite entry or a row of norm above MaxNorm.
 func (c *KNNClassifier) PredictBatch(x []float64, dst []int, rng *rand.Rand) error {
 	s := c.nb.voteScratch()
 	defer c.nb.pool.put(s)
@@ -242,8 +244,8 @@ func (c *RandomNeighbourClassifier) Index() *Index { return c.nb.index }
 
 // Predict returns the label of the J-th nearest training point to x, where
 // J - 1 = rng.IntN(K) (one draw per call, also when K = 1). It returns an
-// error if rng is nil, or if x has the wrong length or a NaN or infinite
-// entry.
+// error if rng is nil, or if x has the wrong length, a NaN or infinite entry
+// or a norm above MaxNorm.
 func (c *RandomNeighbourClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
 	if rng == nil {
 		return 0, errNilRNG

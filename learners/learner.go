@@ -30,7 +30,8 @@ func (d Dataset) Row(i int) []float64 { return d.X[i*d.D : (i+1)*d.D] }
 
 // Validate returns an error if the dataset is empty, ragged, has D < 1,
 // K < 2 or K > MaxClasses, contains a NaN or Inf feature, or has a label
-// outside [0, K).
+// outside [0, K). It accepts any finite feature; the learners that compute
+// distances also reject points whose norm exceeds MaxNorm.
 func (d Dataset) Validate() error {
 	if d.K < 2 {
 		return fmt.Errorf("learners: number of classes K = %d, want >= 2", d.K)
@@ -70,6 +71,58 @@ func CheckPoints(x []float64, d int) error {
 		}
 	}
 	return nil
+}
+
+// MaxNorm = 2^510 (about 3.35e153) is the largest Euclidean norm of a
+// point, training point or query, that the learners built on Euclidean
+// distances accept: Index (NewIndex, NewKDTree, NewBruteForce, Search,
+// SearchBatch), KNN, RandomNeighbour, KernelMachine, NadarayaWatson and
+// LabelIndependentNN. For points x, x' with ||x||, ||x'|| <= MaxNorm,
+//
+//	||x - x'||^2 <= (||x|| + ||x'||)^2 <= 4 MaxNorm^2 = 2^1022,
+//
+// and every term of the expansion ||q||^2 + ||x||^2 - 2 q.x that the
+// brute-force search screens with is at most 2^1021 in magnitude, so every
+// squared distance these learners compute is finite (rounding adds a
+// relative (d+2) 2^-53, far from the factor 2 left below the largest
+// float64, 2^1024). Beyond it two far points could both be at distance +Inf
+// from a query and tie, so that the nearest neighbour, and every kernel
+// weight, would be wrong; such points are rejected with an error (rescale
+// the data). At the other end, coordinate differences below about 1e-154
+// have squares that underflow toward 0: points that close count as equally
+// near and the lower training index wins, as for any tie.
+const MaxNorm = 0x1p510
+
+// maxSqNorm is MaxNorm^2.
+const maxSqNorm = 0x1p1020
+
+// checkNorms returns an error naming the first row of the row-major finite
+// x (dimension d >= 1) whose Euclidean norm exceeds MaxNorm; what names
+// the rows ("training point", "query").
+func checkNorms(x []float64, d int, what string) error {
+	for i := 0; i+d <= len(x); i += d {
+		var s float64
+		for _, v := range x[i : i+d] {
+			s += v * v
+		}
+		if !(s <= maxSqNorm) {
+			if len(x) > d {
+				what = fmt.Sprintf("%s %d", what, i/d)
+			}
+			return fmt.Errorf("learners: %s has Euclidean norm %.4g, above MaxNorm = 2^510 (about %.4g), where squared distances can overflow; rescale the data",
+				what, hypotRow(x[i:i+d]), float64(MaxNorm))
+		}
+	}
+	return nil
+}
+
+// hypotRow returns the Euclidean norm of x without overflow.
+func hypotRow(x []float64) float64 {
+	var r float64
+	for _, v := range x {
+		r = math.Hypot(r, v)
+	}
+	return r
 }
 
 // ErrEmpty is returned for data with no points.

@@ -113,7 +113,55 @@ func TestLogisticSeparable(t *testing.T) {
 		if e := stTrainingErrors(t, c, ds); e != 0 {
 			t.Fatalf("%d training errors on separable data (w = %v, b = %v, status %s)", e, c.Weights(), c.Bias(), c.Status())
 		}
+		// Without a penalty separable data have no minimiser; with one
+		// the minimiser exists unless every label is the same.
+		oneClass := !slices.Contains(ds.Y, 1-ds.Y[0])
+		want := learners.LogisticConverged
+		if l2 == 0 || oneClass {
+			want = learners.LogisticNoFiniteOptimum
+		}
+		if c.Status() != want {
+			t.Fatalf("L2 = %v: status %v, want %v (gradient %v)", l2, c.Status(), want, c.GradNorm())
+		}
 	})
+}
+
+// TestLogisticNoFiniteOptimum checks the cases without a minimiser, which
+// Status must name: one class (for any L2, the intercept runs off; the fit
+// predicts that class everywhere, w = 0, b = +-1), and L2 = 0 on separable
+// points (the fit separates them), also when d >= n makes any labeling
+// separable. Points that overlap have a minimiser at L2 = 0: converged.
+func TestLogisticNoFiniteOptimum(t *testing.T) {
+	for _, y := range []int{0, 1} {
+		ds := learners.Dataset{D: 1, K: 2, X: []float64{0, 1, 2}, Y: []int{y, y, y}}
+		for _, l2 := range []float64{0, 1} {
+			c := lgFitLogistic(t, ds, l2)
+			if c.Status() != learners.LogisticNoFiniteOptimum || c.Weights()[0] != 0 || c.Bias() != float64(2*y-1) {
+				t.Errorf("one class %d, L2 = %v: status %v, w = %v, b = %v, want no finite optimum, 0, %d", y, l2, c.Status(), c.Weights(), c.Bias(), 2*y-1)
+			}
+		}
+	}
+	for name, ds := range map[string]learners.Dataset{
+		"threshold": {D: 1, K: 2, X: []float64{0, 1, 2, 3}, Y: []int{0, 0, 1, 1}},
+		"d >= n":    {D: 3, K: 2, X: []float64{0, 1, 2, 3, 5, 1, 2, 2, 9}, Y: []int{0, 1, 1}},
+	} {
+		c := lgFitLogistic(t, ds, 0)
+		if c.Status() != learners.LogisticNoFiniteOptimum {
+			t.Errorf("%s: status %v, want no finite optimum", name, c.Status())
+		}
+		if e := stTrainingErrors(t, c, ds); e != 0 {
+			t.Errorf("%s: %d training errors, want a separating fit", name, e)
+		}
+	}
+	c := lgFitLogistic(t, learners.Dataset{D: 1, K: 2, X: []float64{0, 1, 2, 3, 4, 5}, Y: []int{0, 1, 0, 1, 0, 1}}, 0)
+	if c.Status() != learners.LogisticConverged || !(c.GradNorm() <= learners.LogisticGradTol) {
+		t.Errorf("overlapping classes: status %v, gradient %v, want converged", c.Status(), c.GradNorm())
+	}
+	for _, s := range []learners.LogisticStatus{learners.LogisticConverged, learners.LogisticNoFiniteOptimum, learners.LogisticRoundingFloor, learners.LogisticIterationLimit, 0} {
+		if s.String() == "" {
+			t.Errorf("LogisticStatus(%d) has no name", int(s))
+		}
+	}
 }
 
 // TestLogisticThreshold checks the simple 1-D case: points 0, 0.1, ..., 1
@@ -265,6 +313,7 @@ func TestLogisticErrors(t *testing.T) {
 		{"empty data", 0, learners.Dataset{D: 1, K: 2}},
 		{"NaN feature", 0, learners.Dataset{D: 1, K: 2, X: []float64{math.NaN(), 1}, Y: []int{0, 1}}},
 		{"label out of range", 0, learners.Dataset{D: 1, K: 2, X: []float64{0, 1}, Y: []int{0, 2}}},
+		{"too many features", 0, learners.Dataset{D: learners.MaxLogisticFeatures + 1, K: 2, X: make([]float64, learners.MaxLogisticFeatures+1), Y: []int{0}}},
 	} {
 		if c, err := (learners.Logistic{L2: tc.l2}).Fit(tc.ds); err == nil {
 			t.Errorf("%s: Fit returned %v and no error", tc.name, c)
@@ -275,8 +324,8 @@ func TestLogisticErrors(t *testing.T) {
 	if c.Dim() != 1 || c.Classes() != 2 {
 		t.Errorf("Dim, Classes = %d, %d, want 1, 2", c.Dim(), c.Classes())
 	}
-	if c.Status() == "" {
-		t.Error("empty Status")
+	if c.Status() != learners.LogisticConverged || !(c.GradNorm() <= learners.LogisticGradTol) {
+		t.Errorf("Status %v, GradNorm %v, want converged within %v", c.Status(), c.GradNorm(), learners.LogisticGradTol)
 	}
 	w := c.Weights()
 	w[0] = math.NaN()

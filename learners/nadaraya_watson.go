@@ -39,7 +39,7 @@ import (
 // Fit keeps a copy of the training data and costs O(n d); a query costs
 // O(n d). Fit returns an error if the Kernel is invalid, if Bandwidth is
 // not positive and finite (Gaussian, Laplace; Hilbert ignores it), or if the
-// Dataset is invalid.
+// Dataset is invalid or has a point of norm above MaxNorm.
 type NadarayaWatson struct {
 	Kernel     Kernel
 	Bandwidth  float64
@@ -57,7 +57,7 @@ func (m NadarayaWatson) Fit(train Dataset) (Classifier, error) {
 			return nil, err
 		}
 	}
-	if err := train.Validate(); err != nil {
+	if err := checkNearData(train); err != nil {
 		return nil, err
 	}
 	return &NadarayaWatsonClassifier{
@@ -94,10 +94,10 @@ func (c *NadarayaWatsonClassifier) Randomized() bool { return c.randomized }
 // class c into dst (len(dst) == Classes()); the entries are in [0, 1] and
 // sum to 1 up to rounding. It is the law of the randomized classifier's
 // answer at x, and the plug-in classifier answers its argmax. Estimate
-// returns an error if x has the wrong length or a non-finite entry, or if
-// len(dst) is not Classes().
+// returns an error if x has the wrong length, a non-finite entry or a norm
+// above MaxNorm, or if len(dst) is not Classes().
 func (c *NadarayaWatsonClassifier) Estimate(x, dst []float64) error {
-	if err := checkQuery(x, c.d); err != nil {
+	if err := checkNearQuery(x, c.d); err != nil {
 		return err
 	}
 	if len(dst) != c.k {
@@ -129,13 +129,13 @@ func (c *NadarayaWatsonClassifier) estimate(x, s []float64) int {
 
 // Predict returns argmax_c q(c|x) (plug-in, ties to the lower class; rng is
 // ignored) or a class drawn from q(.|x) with one rng.Float64() (randomized).
-// It returns an error if x has the wrong length or a non-finite entry, or if
-// the classifier is randomized and rng is nil.
+// It returns an error if x has the wrong length, a non-finite entry or a
+// norm above MaxNorm, or if the classifier is randomized and rng is nil.
 func (c *NadarayaWatsonClassifier) Predict(x []float64, rng *rand.Rand) (int, error) {
 	if c.randomized && rng == nil {
 		return 0, errNilRNG
 	}
-	if err := checkQuery(x, c.d); err != nil {
+	if err := checkNearQuery(x, c.d); err != nil {
 		return 0, err
 	}
 	var buf [16]float64
@@ -146,12 +146,13 @@ func (c *NadarayaWatsonClassifier) Predict(x []float64, rng *rand.Rand) (int, er
 // PredictBatch writes Predict of each row of x into dst; the randomized
 // classifier consumes rng row by row, so the batch equals the sequence of
 // single predictions from the same rng. It returns an error on ragged input,
-// a length mismatch, a non-finite entry, or a nil rng when randomized.
+// a length mismatch, a non-finite entry, a row of norm above MaxNorm, or a
+// nil rng when randomized.
 func (c *NadarayaWatsonClassifier) PredictBatch(x []float64, dst []int, rng *rand.Rand) error {
 	if c.randomized && rng == nil {
 		return errNilRNG
 	}
-	if err := checkBatch(x, c.d, dst); err != nil {
+	if err := checkNearBatch(x, c.d, dst); err != nil {
 		return err
 	}
 	s := make([]float64, c.k)

@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/rolemodels/rolemodels/claims/internal/figure"
 )
 
 // confusionGrid is the teacher's confusion matrix normalized by row, as a
@@ -59,10 +61,7 @@ func ConfusionPlot(r *Result) (*plot.Plot, error) {
 	heat := plotter.NewHeatMap(grid, cmap.Palette(64))
 	heat.Min, heat.Max = 0, 1
 
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("1-NN teacher on %s, %.0f%% noise y -> (y+%d) mod %d", r.Data, 100*r.Config.Noise, r.Config.Shift, k)
-	p.X.Label.Text = "teacher's prediction"
-	p.Y.Label.Text = "clean label"
+	p := figure.New(fmt.Sprintf("1-NN teacher on %s\n%.0f%% noise y -> (y+%d) mod %d", r.Data, 100*r.Config.Noise, r.Config.Shift, k), "teacher's prediction", "clean label")
 	p.Add(heat)
 
 	var xt, yt []plot.Tick
@@ -94,7 +93,7 @@ func ConfusionPlot(r *Result) (*plot.Plot, error) {
 		for i := range labels.TextStyle {
 			labels.TextStyle[i].XAlign = draw.XCenter
 			labels.TextStyle[i].YAlign = draw.YCenter
-			labels.TextStyle[i].Font.Size = vg.Points(7)
+			labels.TextStyle[i].Font = figure.Font(7)
 			if dark[i] {
 				labels.TextStyle[i].Color = color.White
 			}
@@ -117,14 +116,7 @@ type errPoints struct {
 // pattern per data set), with the single noisy teacher's mean as a
 // horizontal reference: the paper's Figure 1, right.
 func AccuracyVsKPlot(results ...*Result) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Accuracy vs number of teachers K"
-	p.X.Label.Text = "K"
-	p.Y.Label.Text = "clean test accuracy"
-	p.Legend.Top = false
-	p.Legend.Left = false
-	p.Legend.XOffs = -vg.Points(5)
-	p.Legend.YOffs = vg.Points(5)
+	p := figure.New("Accuracy vs number of teachers K", "K", "clean test accuracy")
 	colors := []color.Color{
 		color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}, // ensemble
 		color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, // pool student
@@ -177,9 +169,6 @@ func AccuracyVsKPlot(results ...*Result) (*plot.Plot, error) {
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Add(plotter.NewGrid())
-	// Leave room below the curves for the legend.
-	lo := p.Y.Min
-	p.Y.Min = lo - 0.5*(p.Y.Max-lo)
 	p.X.Padding = vg.Points(10)
 	return p, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot/vg"
+
+	"github.com/rolemodels/rolemodels/claims/internal/figure"
 )
 
 // ReportSeed is the base seed of the published report.
@@ -60,14 +62,14 @@ func writeReport(dir string, digits, cancer *Result) error {
 	if err != nil {
 		return fmt.Errorf("experiment: confusion plot: %w", err)
 	}
-	if err := conf.Save(5.5*vg.Inch, 5*vg.Inch, filepath.Join(dir, "confusion.svg")); err != nil {
+	if err := figure.Save(conf, 5.5*vg.Inch, 5*vg.Inch, filepath.Join(dir, "confusion.svg")); err != nil {
 		return fmt.Errorf("experiment: %w", err)
 	}
 	acc, err := AccuracyVsKPlot(digits, cancer)
 	if err != nil {
 		return fmt.Errorf("experiment: accuracy plot: %w", err)
 	}
-	if err := acc.Save(7*vg.Inch, 4.5*vg.Inch, filepath.Join(dir, "accuracy_vs_k.svg")); err != nil {
+	if err := figure.Save(acc, 7*vg.Inch, 4.5*vg.Inch, filepath.Join(dir, "accuracy_vs_k.svg")); err != nil {
 		return fmt.Errorf("experiment: %w", err)
 	}
 	return nil
