@@ -162,6 +162,20 @@ func TestStratifiedLabels(t *testing.T) {
 	})
 }
 
+// TestLabelAt checks gen.LabelAt, the inversion behind every label draw,
+// at the boundaries of the cumulative sums (exact).
+func TestLabelAt(t *testing.T) {
+	eta := []float64{0.25, 0, 0.5, 0.25}
+	for _, tc := range []struct {
+		u    float64
+		want int
+	}{{0, 0}, {0.2499, 0}, {0.25, 2}, {0.7499, 2}, {0.75, 3}, {0.9999, 3}, {1, 3}} {
+		if got := gen.LabelAt(eta, tc.u); got != tc.want {
+			t.Errorf("LabelAt(%v, %v) = %d, want %d", eta, tc.u, got, tc.want)
+		}
+	}
+}
+
 // TestStrataStats checks strataStats: the closed forms at r = 1, and for
 // r > 1 the pieces against a fine grid of V (each breakpoint can put at
 // most one grid cell of mass 1/G on the wrong piece, which moves each
@@ -193,7 +207,7 @@ func TestStrataStats(t *testing.T) {
 			counts[i] = make([]float64, k)
 			v := (float64(i) + 0.5) / grid
 			for s := range r {
-				counts[i][labelAt(eta, (float64(s)+v)/float64(r))]++
+				counts[i][gen.LabelAt(eta, (float64(s)+v)/float64(r))]++
 			}
 			for c := range k {
 				mean[c] += counts[i][c] / grid

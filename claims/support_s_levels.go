@@ -330,27 +330,9 @@ func (s cellSums) gap(l int, ref cellSums, r float64, n int) float64 {
 	return g / 2 / float64(n)
 }
 
-// labelAt returns the label that inversion assigns to u in [0, 1) under
-// the posterior eta, by gen.SampleLabel's rule: the first class c with
-// u < eta_0 + ... + eta_c among the classes of positive probability, the
-// last of them if rounding leaves the sum below u.
-func labelAt(eta []float64, u float64) int {
-	acc, last := 0.0, 0
-	for c, v := range eta {
-		if v > 0 {
-			acc += v
-			last = c
-			if u < acc {
-				return c
-			}
-		}
-	}
-	return last
-}
-
 // stratifiedLabels draws r label sets for the points p from rng: for each
 // point i, one V_i uniform on [0, 1) and one uniform permutation pi_i of
-// 0..r-1, and the label of set t is labelAt(eta(X_i), (pi_i(t) + V_i)/r).
+// 0..r-1, and the label of set t is gen.LabelAt(eta(X_i), (pi_i(t) + V_i)/r).
 // Each set alone is a set of independent labels y_i ~ eta(.|X_i) ((pi_i(t)
 // + V_i)/r is uniform on [0, 1), and the pairs (pi_i, V_i) are independent
 // across points), so a learner fitted on it is fitted on i.i.d. noisy
@@ -375,13 +357,13 @@ func stratifiedLabels(p points, r int, rng *rand.Rand) [][]int {
 		}
 		eta := p.posterior(i)
 		for t := range out {
-			out[t][i] = labelAt(eta, (float64(perm[t])+v)/float64(r))
+			out[t][i] = gen.LabelAt(eta, (float64(perm[t])+v)/float64(r))
 		}
 	}
 	return out
 }
 
-// strataPieces returns the class counts C(V) = #{t < r: labelAt(eta,
+// strataPieces returns the class counts C(V) = #{t < r: gen.LabelAt(eta,
 // (t + V)/r) = c} of r stratified draws for one training point with
 // posterior eta, as V runs over [0, 1) (a permutation of the sets does not
 // change the counts): C is piecewise constant with at most k pieces, whose
@@ -408,7 +390,7 @@ func strataPieces(eta []float64, r int) (lens []float64, counts [][]float64) {
 		mid := (breaks[i] + breaks[i-1]) / 2
 		cnt := make([]float64, k)
 		for t := range r {
-			cnt[labelAt(eta, (float64(t)+mid)/float64(r))]++
+			cnt[gen.LabelAt(eta, (float64(t)+mid)/float64(r))]++
 		}
 		lens = append(lens, w)
 		counts = append(counts, cnt)
@@ -1097,26 +1079,56 @@ func tolerances(lcs []levelCheck) []float64 {
 	return out
 }
 
-// edgeMustReject runs the conformance check of claim on r answer sets of
-// learner at delta and fails the falsifier if no level rejects; gaps are
-// the learner's expected gaps by level, of which at least one exceeds its
-// level's MDD (mdd), so the rejection has probability at least
-// 1 - delta/levels.
-func edgeMustReject(c *Check, claim string, sc *samplerCase, learner learners.Learner, name string, r int, delta float64, gaps, mdd []float64) {
-	answers, err := sc.replicates(learner, r)
+// edgeFalsifier runs an edge falsifier of claim on the case: it chooses
+// the strength q of mutant(q), whose mean answers deviate from the 1-NN
+// teacher's by dev(q), so that the largest ratio of its expected
+// conformance gap at a level to that level's MDD (r stratified teachers, at
+// delta) lies in (1, 2] (edgeStrength from q0); marks the case unresolved
+// when no q <= 1 gets there; and fails unless the conformance check rejects
+// r answer sets of the mutant. The mutants used (flips, the Bayes label on
+// a share) answer independently of the labels where they deviate and as
+// 1-NN elsewhere, so their gaps concentrate at least as well as 1-NN's:
+// the rejection has probability at least 1 - delta/levels.
+func edgeFalsifier(c *Check, claim string, sc *samplerCase, r int, delta, q0 float64, what string,
+	dev func(q float64) func(int) []float64, mutant func(q float64) learners.Learner) {
+	mdd := sc.an.mdds(conformance, r, false, delta)
+	gapsAt := func(q float64) []float64 { return sc.an.expectedGaps(conformance, dev(q)) }
+	q, ratio, level, ok := edgeStrength(q0, mdd, gapsAt)
+	if !ok {
+		c.Unresolved("no strength q <= 1 puts %s between 1 and 2 MDDs (ratio %.2f at q = %.3f)", what, ratio, q)
+	}
+	gaps := gapsAt(q)
+	name := fmt.Sprintf("%s at strength %.4f", what, q)
+	c.Logf("%s edge: %s, expected gap %.4f = %.2f MDD at %s", claim, name, gaps[level], ratio, sc.an.lv.names[level])
+	answers, err := sc.replicates(mutant(q), r)
 	if err != nil {
 		c.Fatalf("%s: %s: %v", claim, name, err)
 	}
 	run := sc.calibrate(answers, delta)
 	if recordLevels(c, run.conf) < 0 {
-		l := 0
-		for i := range gaps {
-			if gaps[i]/mdd[i] > gaps[l]/mdd[l] {
-				l = i
-			}
-		}
 		c.Fatalf("%s accepted %s on %v: at %s the conformance gap %.4f <= tolerance %.4f although the expected gap is %.4f > MDD %.4f",
-			claim, name, sc.dist, sc.an.lv.names[l], run.conf[l].gap, run.conf[l].tolerance, gaps[l], mdd[l])
+			claim, name, sc.dist, sc.an.lv.names[level], run.conf[level].gap, run.conf[level].tolerance, gaps[level], mdd[level])
+	}
+}
+
+// bandMustReject runs claim's band check (one teacher) on learner at delta
+// and fails the falsifier unless some level rejects; guaranteed is the gap
+// by level that the falsifier's power computation guaranteed (or expected),
+// and detail, if not nil, adds to the message.
+func bandMustReject(c *Check, claim string, sc *samplerCase, name string, learner learners.Learner, guaranteed []float64, delta float64, detail func(pred []int) string) {
+	answers, err := sc.replicates(learner, 1)
+	if err != nil {
+		c.Fatalf("%s: %s: %v", claim, name, err)
+	}
+	run := sc.calibrate(answers, delta)
+	if recordLevels(c, run.band) < 0 {
+		l := deciding(run.band)
+		more := ""
+		if detail != nil {
+			more = "; " + detail(answers[0])
+		}
+		c.Fatalf("%s accepted %s on %v: at %s T = %.4f <= %.4f (guaranteed T >= %.4f)%s",
+			claim, name, sc.dist, sc.an.lv.names[l], run.band[l].gap, run.band[l].tolerance, guaranteed[l], more)
 	}
 }
 
