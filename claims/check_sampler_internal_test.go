@@ -460,7 +460,7 @@ func samplerEdge(t *testing.T, p SamplerProblem, delta float64, dev func(sc *sam
 	}
 	sc.hiddenTree(p.PartitionSeed, p.MaxCells, 1)
 	mdd := sc.an.mdds(band, 1, false, delta)
-	q, ratio, _, ok := edgeStrength(0.05, mdd, func(q float64) []float64 { return sc.an.expectedGaps(band, dev(sc, q)) })
+	q, ratio, _, ok := edgeStrength(0.05, 2, mdd, func(q float64) []float64 { return sc.an.expectedGaps(band, dev(sc, q)) })
 	if !ok {
 		t.Fatalf("no strength puts the mutant between 1 and 2 MDDs (ratio %.2f at q = %.3f)", ratio, q)
 	}

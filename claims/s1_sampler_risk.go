@@ -99,7 +99,7 @@ var claimS1 = Claim{
 				}
 				return dev / float64(eval.len())
 			}
-			s, ratio, _, ok := edgeStrength(0.2, []float64{mdd}, func(s float64) []float64 { return []float64{expected(s)} })
+			s, ratio, _, ok := edgeStrength(0.2, 2, []float64{mdd}, func(s float64) []float64 { return []float64{expected(s)} })
 			if !ok {
 				c.Unresolved("no share s <= 1 puts G^ - L between 1 and 2 MDDs (ratio %.2f at s = %.3f)", ratio, s)
 			}

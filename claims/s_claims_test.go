@@ -445,11 +445,11 @@ func TestExpectedGapsExact(t *testing.T) {
 // reported as such.
 func TestEdgeStrength(t *testing.T) {
 	mdd := []float64{0.01, 0.02}
-	q, ratio, level, ok := edgeStrength(0.5, mdd, func(q float64) []float64 { return []float64{0.004 * q, 0.1 * q} })
+	q, ratio, level, ok := edgeStrength(0.5, 2, mdd, func(q float64) []float64 { return []float64{0.004 * q, 0.1 * q} })
 	if !ok || ratio <= 1 || ratio > 2 || level != 1 || math.Abs(0.1*q/0.02-ratio) > 1e-12 {
 		t.Errorf("q %v ratio %v level %v ok %v", q, ratio, level, ok)
 	}
-	if _, _, _, ok := edgeStrength(0.5, mdd, func(q float64) []float64 { return []float64{0.001 * q, 0.001 * q} }); ok {
+	if _, _, _, ok := edgeStrength(0.5, 2, mdd, func(q float64) []float64 { return []float64{0.001 * q, 0.001 * q} }); ok {
 		t.Error("a mutant below one MDD at q = 1 was accepted as an edge")
 	}
 }

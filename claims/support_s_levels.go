@@ -1083,7 +1083,8 @@ func tolerances(lcs []levelCheck) []float64 {
 // the strength q of mutant(q), whose mean answers deviate from the 1-NN
 // teacher's by dev(q), so that the largest ratio of its expected
 // conformance gap at a level to that level's MDD (r stratified teachers, at
-// delta) lies in (1, 2] (edgeStrength from q0); marks the case unresolved
+// delta) lies in (1, 2] (edgeStrength from q0; for an MDD below 1/N, 1/N to
+// 8/N); marks the case unresolved
 // when no q <= 1 gets there; and fails unless the conformance check rejects
 // r answer sets of the mutant. The mutants used (flips, the Bayes label on
 // a share) answer independently of the labels where they deviate and as
@@ -1092,8 +1093,19 @@ func tolerances(lcs []levelCheck) []float64 {
 func edgeFalsifier(c *Check, claim string, sc *samplerCase, r int, delta, q0 float64, what string,
 	dev func(q float64) func(int) []float64, mutant func(q float64) learners.Learner) {
 	mdd := sc.an.mdds(conformance, r, false, delta)
+	// Where the stratified noise vanishes (r eta_c integer at every point:
+	// S5 with rho = 1/4 and r = 16) the MDD falls below 1/N, the weight of
+	// one answer, and no mutant can be between 1 and 2 MDDs: the strength
+	// is then aimed at a few answers' weight, 1/N to 8/N (a gap moves in
+	// steps of a fraction of 1/N), still far above the MDD.
+	target, hi := slices.Clone(mdd), 2.0
+	for l := range target {
+		if one := 1 / float64(sc.eval.len()); target[l] < one {
+			target[l], hi = one, 8
+		}
+	}
 	gapsAt := func(q float64) []float64 { return sc.an.expectedGaps(conformance, dev(q)) }
-	q, ratio, level, ok := edgeStrength(q0, mdd, gapsAt)
+	q, ratio, level, ok := edgeStrength(q0, hi, target, gapsAt)
 	if !ok {
 		c.Unresolved("no strength q <= 1 puts %s between 1 and 2 MDDs (ratio %.2f at q = %.3f)", what, ratio, q)
 	}
@@ -1134,11 +1146,11 @@ func bandMustReject(c *Check, claim string, sc *samplerCase, name string, learne
 
 // edgeStrength chooses the strength q in (0, 1] of a mutant whose expected
 // gaps at strength q are gaps(q), so that the largest ratio of a level's
-// expected gap to its MDD lies in (1, 2] (aiming at 1.5 by two secant
-// steps from q0, assuming the gaps grow about linearly in q). It returns
-// q, the ratio reached, the level of the largest ratio and ok = false
-// when no q in (0, 1] reached the band.
-func edgeStrength(q0 float64, mdd []float64, gaps func(q float64) []float64) (q, ratio float64, level int, ok bool) {
+// expected gap to its MDD lies in (1, hi] (aiming at the middle by secant
+// steps from q0, assuming the gaps grow about linearly in q; hi is 2 for
+// an edge falsifier). It returns q, the ratio reached, the level of the
+// largest ratio and ok = false when no q in (0, 1] reached the band.
+func edgeStrength(q0, hi float64, mdd []float64, gaps func(q float64) []float64) (q, ratio float64, level int, ok bool) {
 	measure := func(q float64) (float64, int) {
 		best, at := 0.0, 0
 		for l, g := range gaps(q) {
@@ -1148,20 +1160,21 @@ func edgeStrength(q0 float64, mdd []float64, gaps func(q float64) []float64) (q,
 		}
 		return best, at
 	}
+	aim := (1 + hi) / 2
 	q = q0
-	for range 3 {
+	for range 4 {
 		ratio, level = measure(q)
-		if ratio > 1 && ratio <= 2 {
+		if ratio > 1 && ratio <= hi {
 			return q, ratio, level, true
 		}
 		if ratio == 0 {
 			return q, ratio, level, false
 		}
-		next := min(1, q*1.5/ratio)
+		next := min(1, q*aim/ratio)
 		if next == q {
 			break
 		}
 		q = next
 	}
-	return q, ratio, level, ratio > 1 && ratio <= 2
+	return q, ratio, level, ratio > 1 && ratio <= hi
 }
