@@ -21,10 +21,10 @@ import (
 // Notation. Training positions X_1..X_m with labels y_i ~ eta(.|X_i), drawn
 // independently; N evaluation points x_1..x_N; NN(j) the nearest training
 // point of x_j (ties to the lower index, as learners.Index); a level is a
-// partition of the evaluation points into cells B. For answers h(x_j) of a
-// classifier (averaged over R independent training label sets when R > 1),
+// partition of the evaluation points into cells B. For the answers h_t(x_j)
+// of R classifiers fitted on R label sets (R = 1: one classifier),
 //
-//	S_Bc = (1/R) sum_r sum_{j in B} 1[h_r(x_j) = c],
+//	S_Bc = (1/R) sum_t sum_{j in B} 1[h_t(x_j) = c],
 //	T    = (1/N) sum_B 1/2 sum_c | S_Bc - sum_{j in B} ref_c(j) |,
 //
 // the calibration gap in total variation: with ref = eta(x_j) it is the
@@ -33,31 +33,37 @@ import (
 // is the distance to the exact mean answers of a 1-NN teacher given the
 // positions (a conformance statistic: no bias term).
 //
-// For 1-NN, S_Bc - sum_{j in B} eta_c(X_NN(j)) = (1/R) sum_r sum_i n_iB
-// (1[y_ri = c] - eta_c(X_i)) with n_iB the number of points of B whose
-// nearest training point is i: a centred sum of independent terms with
-// variance V_Bc / R, V_Bc = sum_i n_iB^2 eta_c(X_i) (1 - eta_c(X_i)). Hence
+// One 1-NN teacher on i.i.d. labels: S_Bc - sum_{j in B} eta_c(X_NN(j)) =
+// sum_i n_iB (1[y_i = c] - eta_c(X_i)), with n_iB the number of points of B
+// whose nearest training point is i, a centred sum of independent terms of
+// variance V_Bc = sum_i n_iB^2 eta_c(X_i) (1 - eta_c(X_i)). Hence
 //
-//	E T_conformance <= spread = (1/N) sum_B 1/2 sum_c sqrt(V_Bc / R)    (Jensen)
+//	E T_conformance <= spread = (1/N) sum_B 1/2 sum_c sqrt(V_Bc)    (Jensen)
 //	E T_band        <= bias + spread,
 //	bias = (1/N) sum_B 1/2 sum_c | sum_{j in B} (eta_c(X_NN(j)) - eta_c(x_j)) | <= A^.
 //
-// Changing one label y_ri moves n_iB answers of each cell B from one class
-// to another, so T moves by at most c_i = w_i / R with w_i = (1/N) sum_B
-// n_iB = n_i / N, its Voronoi share; and as a function of y_ri alone, any
-// such g has variance at most c_i^2 G_i / 2 under y_ri ~ eta(.|X_i), with
-// G_i = 1 - sum_c eta_c(X_i)^2 (Var g(Y) = 1/2 sum_{a,b} eta_a eta_b
-// (g(a) - g(b))^2 <= c^2/2 sum_{a != b} eta_a eta_b). Freedman's martingale
-// form of Bernstein (BoundedDifferencesBernstein) then gives
+// Changing one label y_i moves n_iB answers of each cell B from one class
+// to another, so T moves by at most w_i = (1/N) sum_B n_iB = n_i / N, its
+// Voronoi share; and as a function of y_i alone any such g has variance at
+// most w_i^2 G_i / 2 under y_i ~ eta(.|X_i), with G_i = 1 - sum_c
+// eta_c(X_i)^2 (Var g(Y) = 1/2 sum_{a,b} eta_a eta_b (g(a) - g(b))^2 <=
+// c^2/2 sum_{a != b} eta_a eta_b). Freedman's martingale form of Bernstein
+// (BoundedDifferencesBernstein) then gives, at every level at once (the
+// influences do not depend on the partition),
 //
-//	|T - E T| <= radius = BoundedDifferencesBernstein(v/R, b/R, delta),
-//	v = sum_i w_i^2 G_i / 2,  b = max_i w_i,
+//	|T - E T| <= radius = BoundedDifferencesBernstein(v, b, delta),
+//	v = sum_i w_i^2 G_i / 2,  b = max_i w_i.
 //
-// at every level at once (the influences do not depend on the partition).
+// R teachers on stratified label sets (stratifiedLabels, labelDesign): the
+// same with each point's label replaced by the counts C_i of its R
+// stratified draws, whose variance and range are far smaller (they are
+// floor(R eta_c) or ceil(R eta_c)): V_Bc = sum_i n_iB^2 Var(C_ic)/R^2,
+// v = sum_i w_i^2 tau_i / R^2, b = max_i w_i rho_i / R (strataStats).
+//
 // A randomized learner's own draws, fresh per query (the assumption under
-// which CheckSampler certifies one), are N R more independent variables of
-// influence 1/(N R) and variance at most 1/4 of it squared: they add
-// 1/(4 N R) to v, 1/(N R) to the range and N_B/(4R) to each V_Bc.
+// which CheckSampler certifies one), are N more independent variables of
+// influence 1/N and variance at most 1/4 of it squared: they add 1/(4N) to
+// v, 1/N to the range and N_B/4 to each V_Bc.
 //
 // MDD. A check that rejects when T > tol at delta rejects, with probability
 // at least 1 - delta, every learner whose expected gap (over its labels)
