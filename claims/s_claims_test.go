@@ -176,6 +176,22 @@ func TestLabelAt(t *testing.T) {
 	}
 }
 
+// TestStrataStatsOneHot is the regression case of a failure of S4 on a
+// Gaussian mixture with sigma = 0.05 in d = 4: an almost one-hot posterior
+// made 1 - sum_c eta_c^2 a hair negative, and with it the Freedman
+// variance (Bernstein panicked). The statistics are clamped at 0 (exact).
+func TestStrataStatsOneHot(t *testing.T) {
+	varC := make([]float64, 2)
+	for _, eta := range [][]float64{{1, 1e-40}, {1e-40, 1}, {1 + 1e-16, 0}} {
+		for _, r := range []int{1, 4, 16} {
+			tau, rho := strataStats(eta, r, varC)
+			if !(tau >= 0 && rho >= 0 && varC[0] >= 0 && varC[1] >= 0) {
+				t.Errorf("eta %v, r %d: tau %v, rho %v, Var C %v", eta, r, tau, rho, varC)
+			}
+		}
+	}
+}
+
 // TestStrataStats checks strataStats: the closed forms at r = 1, and for
 // r > 1 the pieces against a fine grid of V (each breakpoint can put at
 // most one grid cell of mass 1/G on the wrong piece, which moves each

@@ -411,9 +411,11 @@ func strataPieces(eta []float64, r int) (lens []float64, counts [][]float64) {
 // rho = 1 unless the label is certain.
 func strataStats(eta []float64, r int, varC []float64) (tau, rho float64) {
 	if r == 1 {
+		// Rounding can leave 1 - sum_c eta_c^2 or eta_c (1 - eta_c) a
+		// hair below 0 for an almost one-hot posterior: clamp at 0.
 		g, positive := 1.0, 0
 		for c, v := range eta {
-			varC[c] = v * (1 - v)
+			varC[c] = max(0, v*(1-v))
 			g -= v * v
 			if v > 0 {
 				positive++
@@ -422,7 +424,7 @@ func strataStats(eta []float64, r int, varC []float64) (tau, rho float64) {
 		if positive > 1 {
 			rho = 1
 		}
-		return g / 2, rho
+		return max(0, g/2), rho
 	}
 	lens, counts := strataPieces(eta, r)
 	clear(varC)
