@@ -691,7 +691,10 @@ func TestCheckingALearnerTable(t *testing.T) {
 		"**MDD**: the median over the problems of the certified minimal detectable deviation (the smallest calibration gap, " +
 		"in total variation, rejected with probability at least 1 - delta: a learner whose gap at some level exceeds that " +
 		"level's MDD fails). A failure names the route (contract: Predict, PredictBatch or query order; level: the " +
-		"calibration of its answers at that level of the hidden tree).\n\n")
+		"calibration of its answers at that level of the hidden tree). A non-sampler that passes deviates by less than the MDD: a 5% flip " +
+		"moves a cell's rates by 0.05 x TV(rates, uniform), about 0.01 here, against a level-0 MDD near 0.018 for a black box at these " +
+		"sizes (claims S4 and S5, which know the learner is 1-NN, reach MDDs near 0.004 and kill it: see the mutation matrix); the slow " +
+		"kernel learners run at M = 4000, where the MDD is near 0.16.\n\n")
 	b.WriteString("| learner | what it is | expected |")
 	for _, c := range checks {
 		b.WriteString(" " + c.name + " |")
