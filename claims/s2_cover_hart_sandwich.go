@@ -22,15 +22,18 @@ import (
 // G^ <= f(R^*) on the empirical measure of any N points, exactly. The
 // identity G - R* = E sum_c eta_c (max - eta_c) also gives strictness: the
 // gap vanishes exactly where eta is uniform on its support (one-hot, or e.g.
-// (1/2, 1/2)); CLAIMS.md's "not one-hot" is corrected to this. Exact: every
-// assertion allows float slack only (roundingSlack, about 1e-12).
+// (1/2, 1/2)); CLAIMS.md's "not one-hot" is corrected to this. An identity
+// (Kind Identity): every assertion is an inequality between functionals of
+// the posterior alone, true of any probability vectors and allowing float
+// slack only (roundingSlack, about 1e-12); it exercises no learner and
+// checks gen's families and functionals, not the learners.
 var claimS2 = Claim{
 	ID:     "S2",
 	Title:  "Cover-Hart sandwich R* <= G <= R*(2 - k R*/(k-1))",
 	Source: "Cover and Hart 1967, Nearest neighbor pattern classification; Kaplun et al. 2022, Section 3",
 	Statement: "R* <= G <= R*(2 - k R*/(k-1)) (binary: G <= 2R*(1-R*)), pointwise plus Jensen, so exactly on the " +
 		"empirical measure; G - R* = E sum_c eta_c (max eta - eta_c) > 0 unless eta is uniform on its support almost everywhere.",
-	Kind:       Exact,
+	Kind:       Identity,
 	Checks:     20,
 	Assertions: 5,
 	Property: func(c *Check) {

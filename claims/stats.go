@@ -61,6 +61,27 @@ func Bernstein(v, b, delta float64) float64 {
 	return a + math.Sqrt(a*a+2*v*l)
 }
 
+// BoundedDifferencesBernstein returns the radius of the Bernstein form of
+// the bounded-differences inequality for a function f of independent
+// variables Y_1..Y_n: if changing Y_i alone moves f by at most c_i <= b, and
+// every function g of Y_i alone with that range has Var g(Y_i) <= v_i, with
+// v = sum_i v_i, then
+//
+//	P(|f - E f| >= t) <= 2 exp(-t^2 / (2 (v + b t/3))) = delta,
+//
+// the radius of Bernstein(v, b, delta). Proof: the Doob martingale
+// differences D_i = E[f | Y_1..Y_i] - E[f | Y_1..Y_{i-1}] are, given
+// Y_1..Y_{i-1}, a function of Y_i of range c_i (so |D_i| <= b) and variance
+// at most v_i; Freedman's inequality (Freedman 1975; McDiarmid 1998,
+// Concentration, Theorem 3.15) bounds each tail by exp(-t^2/(2(v + b t/3))).
+// For a label Y ~ p over k classes, Var g(Y) = 1/2 sum_{a,b} p_a p_b
+// (g(a) - g(b))^2 <= c^2 (1 - sum_c p_c^2)/2, which is below McDiarmid's
+// c^2/4 wherever the label is not near uniform over two classes. It panics
+// as Bernstein does.
+func BoundedDifferencesBernstein(v, b, delta float64) float64 {
+	return Bernstein(v, b, delta)
+}
+
 // EmpiricalBernstein returns the radius of the empirical Bernstein bound of
 // Maurer and Pontil (2009, Theorem 4) for the mean of n >= 2 i.i.d. variables
 // in [0, width], using their sample variance s2 (divisor n-1), two-sided:

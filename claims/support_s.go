@@ -15,11 +15,11 @@ import (
 )
 
 // This file holds the helpers of the S group (samplers are bad classifiers
-// that reproduce the noise): classifiers that know the posterior, fixed
-// partitions of the input space, the Form-B calibration statistic with the
-// label-free tolerance a 1-NN teacher provably meets, and the power
-// computations of the falsifiers (which labels a k-NN majority or a kernel
-// ridge machine predicts whatever the training labels turn out to be).
+// that reproduce the noise): classifiers that know the posterior, and the
+// power computations of the falsifiers (which labels a k-NN majority or a
+// kernel ridge machine predicts whatever the training labels turn out to
+// be). The calibration machinery (hidden partitions, the gap at every level
+// and its 1-NN tolerance) is in support_s_levels.go.
 
 // ---------------------------------------------------------------------------
 // Classifiers that know eta.
@@ -121,352 +121,6 @@ func caseStreams(c *Check) gen.Streams {
 }
 
 // ---------------------------------------------------------------------------
-// Partitions fixed before training.
-
-// partition is a partition of the input space into cells 0..cells-1 that is
-// fixed before any training label is drawn (it depends on the distribution's
-// structure and, for quantile cells, on an independent sample only).
-type partition struct {
-	cells  int
-	name   string
-	cellOf func(x []float64) int
-}
-
-// assign returns the cell of every point of p.
-func (pt partition) assign(p points) []int {
-	cell := make([]int, p.len())
-	for j := range cell {
-		cell[j] = pt.cellOf(p.row(j))
-	}
-	return cell
-}
-
-// gridPartition is the r^d grid of [0,1]^d (gen.CellOf numbering).
-func gridPartition(d, r int) partition {
-	cells := 1
-	for range d {
-		cells *= r
-	}
-	return partition{cells: cells, name: fmt.Sprintf("grid r=%d (%d cells)", r, cells),
-		cellOf: func(x []float64) int { return gen.CellOf(x, r) }}
-}
-
-// quantilePartition cuts the first coordinate at the empirical j/cells
-// quantiles of an independent sample of 64 cells points from dist: cells of
-// about equal mass, for a distribution with unbounded support.
-func quantilePartition(dist gen.Distribution, rng *rand.Rand, cells int) partition {
-	d := dist.Dim()
-	n := 64 * cells
-	x := gen.SampleX(dist, rng, n)
-	first := make([]float64, n)
-	for j := range first {
-		first[j] = x[j*d]
-	}
-	sort.Float64s(first)
-	cuts := make([]float64, cells-1)
-	for b := range cuts {
-		cuts[b] = first[(b+1)*n/cells]
-	}
-	return partition{cells: cells, name: fmt.Sprintf("quantiles of x_0 (%d cells)", cells),
-		cellOf: func(x []float64) int { return sort.SearchFloat64s(cuts, x[0]) }}
-}
-
-// defaultPartition returns at most maxCells cells fixed before training: the
-// r^d grid of [0,1]^d with the largest r such that r^d <= maxCells (the
-// families whose marginal is uniform on the cube), or maxCells quantile cells
-// of the first coordinate for a Gaussian mixture (unbounded support).
-func defaultPartition(dist gen.Distribution, rng *rand.Rand, maxCells int) partition {
-	if _, unbounded := dist.(*gen.GaussianMixture); unbounded {
-		return quantilePartition(dist, rng, maxCells)
-	}
-	d, r := dist.Dim(), 1
-	for {
-		n := 1
-		for range d {
-			n *= r + 1
-		}
-		if n > maxCells {
-			break
-		}
-		r++
-	}
-	return gridPartition(d, r)
-}
-
-// cleanLabelPartition splits [0,1]^d by the clean label of a PairSwap
-// distribution: the rows of the (clean label, prediction) matrix of S5.
-func cleanLabelPartition(ps *gen.PairSwap) partition {
-	return partition{cells: ps.Classes(), name: "clean label", cellOf: ps.CleanLabel}
-}
-
-// ---------------------------------------------------------------------------
-// The Form-B calibration statistic (claims S4 and S5).
-
-// calibration is the Form-B gap of a classifier's predictions pred on
-// evaluation points, per cell B of a partition and weighted:
-//
-//	gap_B = (1/N_B) 1/2 sum_c | sum_{j in B} (1[pred_j = c] - eta_c(x_j)) |
-//	      = TV between the cell's prediction rates and its mean posterior,
-//	T     = sum_B (N_B/N) gap_B.
-type calibration struct {
-	total float64   // T
-	cell  []float64 // gap_B (0 for an empty cell)
-	count []int     // N_B
-	pred  []int     // the predictions measured
-}
-
-// measureCalibration computes the calibration of pred on eval, whose cells
-// are cell[j] in 0..cells-1.
-func measureCalibration(eval points, cell []int, cells int, pred []int) calibration {
-	k, n := eval.k, eval.len()
-	sum := make([]float64, cells*k)
-	cal := calibration{cell: make([]float64, cells), count: make([]int, cells), pred: pred}
-	for j := 0; j < n; j++ {
-		b := cell[j]
-		cal.count[b]++
-		row := sum[b*k : (b+1)*k]
-		for c, v := range eval.posterior(j) {
-			row[c] -= v
-		}
-		row[pred[j]]++
-	}
-	for b := range cal.cell {
-		if cal.count[b] == 0 {
-			continue
-		}
-		s := 0.0
-		for _, v := range sum[b*k : (b+1)*k] {
-			s += math.Abs(v)
-		}
-		cal.cell[b] = s / 2 / float64(cal.count[b])
-		cal.total += s / 2
-	}
-	cal.total /= float64(n)
-	return cal
-}
-
-// nnCalibrationBound is the label-free tolerance of claim S4 for a 1-NN
-// teacher, computed from the training positions, the evaluation points and
-// the nearest training point NN(j) of each evaluation point. With n_iB the
-// number of evaluation points of cell B whose nearest training point is i:
-//
-//	T <= b + U,  b = (1/N) sum_B 1/2 sum_c | sum_{j in B} (eta_c(X_NN(j)) - eta_c(x_j)) |   (bias, <= A^)
-//	U = (1/N) sum_B 1/2 sum_c | sum_i n_iB (1[y_i = c] - eta_c(X_i)) |,
-//	E U <= (1/N) sum_B 1/2 sum_c sqrt(sum_i n_iB^2 eta_c(X_i)(1 - eta_c(X_i)))   (spread: Jensen, independent labels)
-//
-// and changing y_i moves U by at most w_i = (1/N) sum_B n_iB (it moves n_iB
-// predictions of cell B from one class to another), so McDiarmid gives
-// U <= E U + sqrt(ln(2/delta)/2 sum_i w_i^2). Per cell the same holds with
-// 1/N_B in place of 1/N.
-type nnCalibrationBound struct {
-	bias, spread, sumSq float64 // weighted totals (b, the spread, sum_i w_i^2)
-	cellBias            []float64
-	cellSpread          []float64
-	cellSumSq           []float64 // sum_i (n_iB/N_B)^2
-	count               []int     // N_B
-	boundary            float64   // A^ = (1/N) sum_j TV(eta(x_j), eta(X_NN(j))) >= b
-}
-
-// total returns b + spread + McDiarmid radius at delta: the 1-NN teacher's T
-// exceeds it with probability at most delta over the training labels.
-func (nb nnCalibrationBound) total(delta float64) float64 {
-	return nb.bias + nb.spread + BoundedDifferences(nb.sumSq, delta)
-}
-
-// cellTotal is total for cell b alone.
-func (nb nnCalibrationBound) cellTotal(b int, delta float64) float64 {
-	return nb.cellBias[b] + nb.cellSpread[b] + BoundedDifferences(nb.cellSumSq[b], delta)
-}
-
-// nonEmpty returns the number of cells holding evaluation points.
-func (nb nnCalibrationBound) nonEmpty() int {
-	n := 0
-	for _, c := range nb.count {
-		if c > 0 {
-			n++
-		}
-	}
-	return n
-}
-
-// calibrationBoundNN computes nnCalibrationBound; nn[j] is the nearest
-// training point of evaluation point j and cell[j] its cell. The sums run in
-// a fixed order (evaluation points sorted by cell, then by neighbour), so the
-// result is deterministic.
-func calibrationBoundNN(train, eval points, nn, cell []int, cells int) nnCalibrationBound {
-	k, n := eval.k, eval.len()
-	nb := nnCalibrationBound{
-		cellBias: make([]float64, cells), cellSpread: make([]float64, cells),
-		cellSumSq: make([]float64, cells), count: make([]int, cells),
-	}
-	order := make([]int, n)
-	for j := range order {
-		order[j] = j
-		nb.count[cell[j]]++
-		nb.boundary += tv(eval.posterior(j), train.posterior(nn[j]))
-	}
-	nb.boundary /= float64(n)
-	slices.SortFunc(order, func(a, b int) int {
-		if cell[a] != cell[b] {
-			return cell[a] - cell[b]
-		}
-		if nn[a] != nn[b] {
-			return nn[a] - nn[b]
-		}
-		return a - b
-	})
-	diff := make([]float64, k) // sum_{j in B} (eta(X_NN(j)) - eta(x_j))
-	vari := make([]float64, k) // sum_i n_iB^2 eta_c(X_i)(1 - eta_c(X_i))
-	for lo := 0; lo < n; {
-		b := cell[order[lo]]
-		hi := lo
-		for hi < n && cell[order[hi]] == b {
-			hi++
-		}
-		clear(diff)
-		clear(vari)
-		nB := float64(hi - lo)
-		sumSq := 0.0
-		for r := lo; r < hi; {
-			i := nn[order[r]]
-			s := r
-			for s < hi && nn[order[s]] == i {
-				for c, v := range eval.posterior(order[s]) {
-					diff[c] -= v
-				}
-				s++
-			}
-			cnt := float64(s - r)
-			for c, v := range train.posterior(i) {
-				diff[c] += cnt * v
-				vari[c] += cnt * cnt * v * (1 - v)
-			}
-			sumSq += (cnt / nB) * (cnt / nB)
-			r = s
-		}
-		bias, spread := 0.0, 0.0
-		for c := range diff {
-			bias += math.Abs(diff[c])
-			spread += math.Sqrt(vari[c])
-		}
-		nb.cellBias[b] = bias / 2 / nB
-		nb.cellSpread[b] = spread / 2 / nB
-		nb.cellSumSq[b] = sumSq
-		nb.bias += bias / 2
-		nb.spread += spread / 2
-		lo = hi
-	}
-	nb.bias /= float64(n)
-	nb.spread /= float64(n)
-	w := make([]int, train.len())
-	for _, i := range nn {
-		w[i]++
-	}
-	for _, c := range w {
-		f := float64(c) / float64(n)
-		nb.sumSq += f * f
-	}
-	return nb
-}
-
-// samplerCase is one case of the calibration check (S4, S5, CheckSampler):
-// training positions, evaluation points, a partition fixed before training,
-// and the label-free 1-NN tolerance on them. Labels are drawn only in run.
-type samplerCase struct {
-	dist        gen.Distribution
-	train, eval points
-	part        partition
-	cell        []int // cell of each evaluation point
-	nn          []int // nearest training point of each evaluation point
-	bound       nnCalibrationBound
-	labels      *rand.Rand // training labels
-	predict     *rand.Rand // a randomized classifier's own draws
-}
-
-// Stream identifiers of a samplerCase beyond gen's four.
-const (
-	streamPartition uint64 = 0x706172746974e6e  // quantile cells
-	streamPredict   uint64 = 0x70726564696374a5 // a randomized classifier's draws
-)
-
-// newSamplerCase draws m training positions and n evaluation points of dist
-// from seed's streams (gen.NewStreams), builds the partition with part (nil
-// means defaultPartition with at most 16 cells) and computes the 1-NN
-// tolerance. It draws no label.
-func newSamplerCase(dist gen.Distribution, m, n int, seed uint64, part func(rng *rand.Rand) partition) (*samplerCase, error) {
-	if m < 1 || n < 1 {
-		return nil, fmt.Errorf("claims: sampler check needs m, n >= 1, got m = %d, n = %d", m, n)
-	}
-	st := gen.NewStreams(seed)
-	sc := &samplerCase{
-		dist:    dist,
-		train:   drawPoints(dist, st.Train, m),
-		eval:    drawPoints(dist, st.Eval, n),
-		labels:  st.Labels,
-		predict: gen.NewStream(seed, streamPredict),
-	}
-	if part == nil {
-		part = func(rng *rand.Rand) partition { return defaultPartition(dist, rng, 16) }
-	}
-	sc.part = part(gen.NewStream(seed, streamPartition))
-	sc.cell = sc.part.assign(sc.eval)
-	var err error
-	if sc.nn, _, err = nearestNeighbours(sc.train, sc.eval); err != nil {
-		return nil, err
-	}
-	sc.bound = calibrationBoundNN(sc.train, sc.eval, sc.nn, sc.cell, sc.part.cells)
-	return sc, nil
-}
-
-// run draws the training labels, fits learner, predicts the evaluation
-// points and returns the calibration of the predictions.
-func (sc *samplerCase) run(learner learners.Learner) (calibration, error) {
-	y := sc.train.drawLabels(sc.labels)
-	h, err := learner.Fit(sc.train.dataset(y))
-	if err != nil {
-		return calibration{}, fmt.Errorf("claims: fit: %w", err)
-	}
-	pred := make([]int, sc.eval.len())
-	if err := h.PredictBatch(sc.eval.x, pred, sc.predict); err != nil {
-		return calibration{}, fmt.Errorf("claims: predict: %w", err)
-	}
-	if err := checkLabels(pred, sc.eval.k); err != nil {
-		return calibration{}, fmt.Errorf("claims: predictions: %w", err)
-	}
-	return measureCalibration(sc.eval, sc.cell, sc.part.cells, pred), nil
-}
-
-// calibrationVerdict is the outcome of the calibration check on one case:
-// the weighted gap against the weighted 1-NN tolerance, and the worst cell
-// against its own tolerance (each cell at delta / (non-empty cells)).
-type calibrationVerdict struct {
-	gap, tolerance           float64
-	worstCell                int
-	worstGap, worstTolerance float64 // of the cell with the smallest margin
-}
-
-// weightedOK and cellsOK say whether each assertion holds.
-func (v calibrationVerdict) weightedOK() bool { return v.gap <= v.tolerance }
-func (v calibrationVerdict) cellsOK() bool    { return v.worstGap <= v.worstTolerance }
-
-// verdict compares cal with the tolerance at delta.
-func (sc *samplerCase) verdict(cal calibration, delta float64) calibrationVerdict {
-	v := calibrationVerdict{gap: cal.total, tolerance: sc.bound.total(delta), worstCell: -1}
-	cellDelta := delta / float64(max(1, sc.bound.nonEmpty()))
-	best := math.Inf(1)
-	for b := range cal.cell {
-		if cal.count[b] == 0 {
-			continue
-		}
-		tol := sc.bound.cellTotal(b, cellDelta)
-		if m := tol - cal.cell[b]; m < best {
-			best, v.worstCell, v.worstGap, v.worstTolerance = m, b, cal.cell[b], tol
-		}
-	}
-	return v
-}
-
-// ---------------------------------------------------------------------------
 // Power: labels that a learner predicts whatever the training labels are.
 
 // binomialLowerTail returns P(Bin(n, p) <= t).
@@ -529,12 +183,13 @@ func majorityForecast1D(train, eval points, kNN int, region func(x []float64) in
 	return forecast, fail
 }
 
-// forecastGapLowerBound returns a lower bound on the calibration gap T of any
-// predictions that agree with forecast wherever forecast[j] >= 0: the gap of
-// the forecast points alone minus, for each other point, the largest TV it
-// can add, 1 - min_c eta_c(x_j) (triangle inequality). It also returns the
+// forecastGapLowerBound returns a lower bound on the calibration gap T (at
+// the level whose cell map is cell, with cells cells) of any predictions
+// that agree with forecast wherever forecast[j] >= 0: the gap of the
+// forecast points alone minus, for each other point, the largest TV it can
+// add, 1 - min_c eta_c(x_j) (triangle inequality). It also returns the
 // fraction of points without a forecast.
-func forecastGapLowerBound(eval points, cell []int, cells int, forecast []int) (lower, unforecast float64) {
+func forecastGapLowerBound(eval points, cell []int32, cells int, forecast []int) (lower, unforecast float64) {
 	k, n := eval.k, eval.len()
 	sum := make([]float64, cells*k)
 	loss := 0.0
@@ -545,7 +200,8 @@ func forecastGapLowerBound(eval points, cell []int, cells int, forecast []int) (
 			unforecast++
 			continue
 		}
-		row := sum[cell[j]*k : (cell[j]+1)*k]
+		b := int(cell[j])
+		row := sum[b*k : (b+1)*k]
 		for c, v := range eta {
 			row[c] -= v
 		}

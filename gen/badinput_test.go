@@ -161,6 +161,7 @@ func TestPanicMessagesNameValues(t *testing.T) {
 		{"EstimateRisks rng", func() { gen.EstimateRisks(dist, nil, 10, 0.1) }, []string{"nil rng"}},
 		{"SampleLabel empty eta", func() { gen.SampleLabel(nil, rng) }, []string{"empty eta"}},
 		{"SampleLabel nil rng", func() { gen.SampleLabel([]float64{1, 0}, nil) }, []string{"nil rng"}},
+		{"LabelAt empty eta", func() { gen.LabelAt(nil, 0.5) }, []string{"LabelAt", "empty eta"}},
 		{"SampleX n", func() { gen.SampleX(dist, rng, -1) }, []string{"n = -1"}},
 		{"SampleX rng", func() { gen.SampleX(dist, nil, 1) }, []string{"nil rng"}},
 		{"SampleLabeled m", func() { gen.SampleLabeled(dist, rng, -2) }, []string{"m = -2"}},

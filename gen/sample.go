@@ -82,7 +82,20 @@ func SampleLabel(eta []float64, rng *rand.Rand) int {
 		param, msg := probProblem(eta)
 		panic(fmt.Sprintf("gen: SampleLabel: not a probability vector: %s: %s", param, msg))
 	}
-	u := rng.Float64()
+	return LabelAt(eta, rng.Float64())
+}
+
+// LabelAt returns the label that SampleLabel's inversion gives to u in
+// [0, 1): the first c with u < eta_0 + ... + eta_c among the classes of
+// positive probability, the last of them if rounding leaves the cumulative
+// sum below u. A u uniform on [0, 1) gives y ~ eta; stratified or
+// antithetic u give labels with the same marginal law. It panics if eta is
+// empty; it does not validate eta (SampleLabel does, once per label, and
+// callers drawing many u for one row validate it once).
+func LabelAt(eta []float64, u float64) int {
+	if len(eta) == 0 {
+		panic("gen: LabelAt: empty eta (len(eta) = 0), want one entry per class")
+	}
 	acc := 0.0
 	last := 0
 	for c, v := range eta {
