@@ -241,22 +241,43 @@ func fitLogistic(train Dataset, l2 float64) (*LogisticClassifier, error) {
 		lp.z[i*p+d] = 1
 		lp.sign[i] = float64(2*train.Y[i] - 1)
 	}
-	theta, gnorm, status := lp.newton(l2 == 0)
+	// back maps theta to (w, b) in the original coordinates.
+	back := func(theta []float64) *LogisticClassifier {
+		c := &LogisticClassifier{d: d, w: make([]float64, d), b: theta[d]}
+		for j, sc := range scales {
+			if theta[j] == 0 {
+				continue
+			}
+			vs := theta[j] / q[j] / sc.s
+			c.w[j] = vs / sc.a
+			c.b -= vs * sc.shift
+		}
+		return c
+	}
+	var separated func(theta []float64) bool
+	if l2 == 0 {
+		// Separation certified on z can still be lost in the map back to
+		// (w, b) when a margin is near its rounding: the fit stops only
+		// when the classifier it returns, evaluated as Predict evaluates
+		// it, labels every training point correctly.
+		separated = func(theta []float64) bool {
+			c := back(theta)
+			for i := range n {
+				if c.label(train.X[i*d:(i+1)*d]) != train.Y[i] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	theta, gnorm, status := lp.newton(separated)
 	for _, v := range theta {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("learners: logistic fit reached a non-finite point (%v)", status)
 		}
 	}
-
-	c := &LogisticClassifier{d: d, w: make([]float64, d), b: theta[d], status: status, gradNorm: gnorm}
-	for j, sc := range scales {
-		if theta[j] == 0 {
-			continue
-		}
-		vs := theta[j] / q[j] / sc.s
-		c.w[j] = vs / sc.a
-		c.b -= vs * sc.shift
-	}
+	c := back(theta)
+	c.status, c.gradNorm = status, gnorm
 	for _, v := range append(slices.Clone(c.w), c.b) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, errLogisticOverflow
@@ -402,8 +423,9 @@ func newtonStep(h, g, step []float64, p int) bool {
 
 // newton minimises F from theta = 0 (see Logistic) and returns the point
 // reached, the infinity norm of its gradient and how it stopped. With
-// unpenalised (L2 = 0), it stops as soon as an iterate separates the data.
-func (lp *logisticProblem) newton(unpenalised bool) (theta []float64, gnorm float64, status LogisticStatus) {
+// separated non-nil (L2 = 0), it stops as soon as an iterate separates the
+// data with margins above their rounding and separated(theta) holds.
+func (lp *logisticProblem) newton(separated func(theta []float64) bool) (theta []float64, gnorm float64, status LogisticStatus) {
 	n, p := lp.n, lp.p
 	theta = make([]float64, p)
 	trial := make([]float64, p)
@@ -416,7 +438,7 @@ func (lp *logisticProblem) newton(unpenalised bool) (theta []float64, gnorm floa
 		switch {
 		case gnorm <= LogisticGradTol:
 			return theta, gnorm, LogisticConverged
-		case unpenalised && lp.separates(theta, m):
+		case separated != nil && lp.separates(theta, m) && separated(theta):
 			return theta, gnorm, LogisticNoFiniteOptimum
 		case it == logisticIterations:
 			return theta, gnorm, LogisticIterationLimit

@@ -126,6 +126,29 @@ func TestLogisticSeparable(t *testing.T) {
 	})
 }
 
+// TestLogisticSeparableRoundingRegression replays the case that rapid found
+// (seed 12708424074042611327): x in {0, 1, -1, -2, -3} x 1e-150 with y = 1
+// iff 2x + 2.5 > 0. The fit certified separation in its standardised
+// coordinates, but the point x = -1e-150 lay on the returned hyperplane
+// after the map back to (w, b) (w = 1.18e150, b = 1.18), so it got label 0.
+func TestLogisticSeparableRoundingRegression(t *testing.T) {
+	xs := []float64{0, 0, 1, 1, 1, 1, -1, -2, -2, -2, -2, -3, -3, -3}
+	ds := learners.Dataset{D: 1, K: 2, X: make([]float64, len(xs)), Y: make([]int, len(xs))}
+	for i, v := range xs {
+		ds.X[i] = v * 1e-150
+		if 2*v+2.5 > 0 {
+			ds.Y[i] = 1
+		}
+	}
+	c := lgFitLogistic(t, ds, 0)
+	if e := stTrainingErrors(t, c, ds); e != 0 {
+		t.Fatalf("%d training errors on separable data (w = %v, b = %v, status %s)", e, c.Weights(), c.Bias(), c.Status())
+	}
+	if c.Status() != learners.LogisticNoFiniteOptimum {
+		t.Fatalf("status %v, want %v", c.Status(), learners.LogisticNoFiniteOptimum)
+	}
+}
+
 // TestLogisticNoFiniteOptimum checks the cases without a minimiser, which
 // Status must name: one class (for any L2, the intercept runs off; the fit
 // predicts that class everywhere, w = 0, b = +-1), and L2 = 0 on separable
