@@ -128,11 +128,12 @@ func (l RandomFeatures) Fit(train Dataset) (Classifier, error) {
 	y := oneVsRest(train.Y, k)
 	a, err := choleskySolveUpper(g, m, lda, norm1, y, k)
 	if err != nil {
+		detail := err.Error()
 		var cond mat.Condition
 		if errors.As(err, &cond) {
-			err = fmt.Errorf("Phi Phi^T + ridge*I has condition number %.3g, above %g", float64(cond), mat.ConditionTolerance)
+			detail = fmt.Sprintf("Phi Phi^T + ridge*I has condition number %.3g, above %g", float64(cond), mat.ConditionTolerance)
 		}
-		return nil, fmt.Errorf("%w: random features (m = %d, width %d, ridge %g): %v; distinct points, a larger width or a ridge help", ErrGramNotFactorized, m, w, l.Ridge, err)
+		return nil, fmt.Errorf("%w: random features (m = %d, width %d, ridge %g): %s; distinct points, a larger width or a ridge help", ErrGramNotFactorized, m, w, l.Ridge, detail)
 	}
 	for i, v := range a {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
