@@ -63,3 +63,16 @@ func MeanNearestSpacing(ds learners.Dataset) (float64, error) {
 	}
 	return sum / float64(n), nil
 }
+
+// ClassData returns m points uniform on [0,1]^d with labels uniform on
+// [0, k), independent of the points (pure label noise, which an
+// interpolating learner must memorise), from a PCG seeded by m and d: the
+// data of the tree, forest and random-features benchmarks.
+func ClassData(m, d, k int) learners.Dataset {
+	rng := rand.New(rand.NewPCG(uint64(m), uint64(d)))
+	ds := learners.Dataset{X: UniformPoints(rng, m, d), D: d, Y: make([]int, m), K: k}
+	for i := range ds.Y {
+		ds.Y[i] = rng.IntN(k)
+	}
+	return ds
+}

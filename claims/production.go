@@ -40,6 +40,16 @@ type implementations struct {
 	// labelIndependentNN labels points with an independent 1-NN teacher per
 	// point (learners.LabelIndependentNN).
 	labelIndependentNN func(source learners.Source, m int, x []float64, d int, rng *rand.Rand, nearest []float64) ([]int, error)
+	// tree returns the CART tree with the given limits (learners.Tree).
+	tree func(t learners.Tree) learners.Learner
+	// forest returns the random forest's majority vote (learners.Forest).
+	forest func(f learners.Forest) learners.Learner
+	// forestSampler returns the random-tree sampler
+	// (learners.ForestSampler).
+	forestSampler func(f learners.ForestSampler) learners.Learner
+	// randomFeatures returns the random ReLU features model
+	// (learners.RandomFeatures).
+	randomFeatures func(rf learners.RandomFeatures) learners.Learner
 }
 
 // production is what package learners provides: the default of every Check.
@@ -53,6 +63,10 @@ var production = implementations{
 	newMajority:        learners.NewMajority,
 	labelWithPool:      learners.LabelWithPool,
 	labelIndependentNN: learners.LabelIndependentNN,
+	tree:               func(t learners.Tree) learners.Learner { return t },
+	forest:             func(f learners.Forest) learners.Learner { return f },
+	forestSampler:      func(f learners.ForestSampler) learners.Learner { return f },
+	randomFeatures:     func(rf learners.RandomFeatures) learners.Learner { return rf },
 }
 
 // implementations returns the check's implementations and records that the
@@ -117,4 +131,25 @@ func (c *Check) LabelWithPool(pool []learners.Classifier, x []float64, rng *rand
 // as the procedure under test does (learners.LabelIndependentNN).
 func (c *Check) LabelIndependentNN(source learners.Source, m int, x []float64, d int, rng *rand.Rand, nearest []float64) ([]int, error) {
 	return c.implementations("labelIndependentNN").labelIndependentNN(source, m, x, d, rng, nearest)
+}
+
+// Tree returns the CART tree under test with t's limits (t itself).
+func (c *Check) Tree(t learners.Tree) learners.Learner { return c.implementations("tree").tree(t) }
+
+// Forest returns the random forest's majority vote under test with f's
+// parameters (f itself).
+func (c *Check) Forest(f learners.Forest) learners.Learner {
+	return c.implementations("forest").forest(f)
+}
+
+// ForestSampler returns the random-tree sampler under test with f's
+// parameters (f itself).
+func (c *Check) ForestSampler(f learners.ForestSampler) learners.Learner {
+	return c.implementations("forestSampler").forestSampler(f)
+}
+
+// RandomFeatures returns the random ReLU features model under test with
+// rf's parameters (rf itself).
+func (c *Check) RandomFeatures(rf learners.RandomFeatures) learners.Learner {
+	return c.implementations("randomFeatures").randomFeatures(rf)
 }

@@ -7,6 +7,12 @@
 // halfspace learner, and the distillation procedures that label unlabeled
 // points with teachers and fit a student on them.
 //
+// The paper's other bad models: CART trees grown to purity or limited in
+// depth and leaf size (Tree), random forests on bootstrap samples with
+// feature subsampling as a majority vote (Forest) and as a random-tree
+// sampler (ForestSampler), and random ReLU features with the minimum-norm
+// interpolating or the ridge solution (RandomFeatures).
+//
 // Data are row-major: a Dataset holds n points of dimension D in one flat
 // []float64 of length n*D and their integer labels in [0, K). A Learner fits a
 // Dataset and returns a Classifier. Classifiers hold no global or shared
