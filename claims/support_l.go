@@ -539,3 +539,175 @@ func drawKNNFalsifierCase(c *Check) knnFalsifierCase {
 	}
 	return knnFalsifierCase{rho: rho, train: train, y: train.drawLabels(rng), eval: eval, ka: ka}
 }
+
+// ---------------------------------------------------------------------------
+// Conformance: a learner's measured risk against its exact conditional mean
+// given the positions.
+//
+// Every L check compares the mean risk of the production learner, fitted on
+// R label sets drawn at the same training positions, with the exact mean
+// that the theorem's learner has given the positions (no bias term), and
+// rejects when the two differ by more than a concentration radius at the
+// claim's delta. The risk is measured through eta on N evaluation points,
+// L^ = (1/N) sum_j (1 - eta_{h(x_j)}(x_j)), in the unit "risk".
+//
+// Additive learners (1-NN, the look-up sampler, a kernel machine off its
+// near-ties). The 1-NN risk is a sum over training points, L^ = sum_i
+// g_i(y_i) with g_ic = (1/N) sum_{j: NN(j)=i} (1 - eta_c(x_j)). On R
+// stratified label sets (stratifiedLabels) the mean risk is
+//
+//	Lbar = sum_i f_i(V_i),  f_i(V) = (1/R) sum_c C_ic(V) g_ic,
+//
+// a sum of independent terms, one per training point (C_ic the counts of
+// point i's R stratified draws, a function of V_i alone), with E f_i =
+// sum_c eta_c(X_i) g_ic exactly, and the exact variance and range of each
+// term computed from the pieces of strataPieces. Bernstein's inequality
+// (independent terms) then gives |Lbar - E Lbar| <= Bernstein(sum_i Var
+// f_i, max_i max_V |f_i - E f_i|, delta). The stratification makes each
+// term's variance fall like 1/R^2 rather than 1/R.
+
+// riskTable returns g (m x k): g_ic = (1/N) sum_{j: NN(j)=i} (1 - eta_c(x_j))
+// over the evaluation points j with keep(j) (nil: all), for the nearest
+// training indices nn of eval.
+func riskTable(train, eval points, nn []int, keep func(j int) bool) []float64 {
+	k := eval.k
+	g := make([]float64, train.len()*k)
+	nf := float64(eval.len())
+	for j, i := range nn {
+		if keep != nil && !keep(j) {
+			continue
+		}
+		for c, v := range eval.posterior(j) {
+			g[i*k+c] += (1 - v) / nf
+		}
+	}
+	return g
+}
+
+// additiveSpread is the law of Lbar = sum_i f_i(V_i) for a risk table g on
+// R stratified label sets: its exact mean, the sum of the terms' variances
+// and the largest deviation of a term from its mean.
+type additiveSpread struct {
+	mean, v, b float64
+}
+
+// radius returns Bernstein's two-sided radius of Lbar at delta.
+func (s additiveSpread) radius(delta float64) float64 { return Bernstein(s.v, s.b, delta) }
+
+// spreadOf returns the additiveSpread of the table g (m x k) over the
+// training points train on r stratified label sets. Rows of g that are all
+// zero (no evaluation point in the cell) contribute nothing.
+func spreadOf(train points, g []float64, r int) additiveSpread {
+	k := train.k
+	var s additiveSpread
+	for i := range train.len() {
+		gi := g[i*k : (i+1)*k]
+		if slices.Max(gi) == 0 {
+			continue
+		}
+		eta := train.posterior(i)
+		mean := 0.0
+		for c, v := range eta {
+			mean += v * gi[c]
+		}
+		s.mean += mean
+		lens, counts := strataPieces(eta, r)
+		for a, w := range lens {
+			f := 0.0
+			for c, n := range counts[a] {
+				f += n * gi[c]
+			}
+			f /= float64(r)
+			s.v += w * (f - mean) * (f - mean)
+			s.b = max(s.b, math.Abs(f-mean))
+		}
+	}
+	return s
+}
+
+// riskConformance is one calibrated conformance assertion: the measured mean
+// risk against the exact expected one, rejecting when |measured - expected|
+// > tol; mdd is its certified MDD (Detectable(tol, altRadius)).
+type riskConformance struct {
+	what               string
+	measured, expected float64
+	tol, mdd           float64
+}
+
+func (r riskConformance) deviation() float64 { return math.Abs(r.measured - r.expected) }
+
+// record passes the assertion to c.Calibrated and returns whether it
+// rejects.
+func (r riskConformance) record(c *Check) bool { return c.Calibrated(r.deviation(), r.tol, r.mdd) }
+
+func (r riskConformance) String() string {
+	return fmt.Sprintf("%s: measured %.6f vs exact %.6f: |diff| = %.6f, tolerance %.6f (MDD %.4f)",
+		r.what, r.measured, r.expected, r.deviation(), r.tol, r.mdd)
+}
+
+// meanRisk fits learner on each label set and returns the mean of its risks
+// on eval (rng drives a randomized classifier's answers).
+func meanRisk(learner learners.Learner, train points, labels [][]int, eval points, rng *rand.Rand) (float64, error) {
+	s := 0.0
+	for _, y := range labels {
+		h, err := learner.Fit(train.dataset(y))
+		if err != nil {
+			return 0, err
+		}
+		risk, _, err := predictRisk(h, eval, rng)
+		if err != nil {
+			return 0, err
+		}
+		s += risk
+	}
+	return s / float64(len(labels)), nil
+}
+
+// shareDeviation returns, for a learner that answers as another on the
+// share q of the queries picked by majorityOnShare (unitHash with saltShare
+// below q), the exact change of its expected risk, sum_{j: u_j < q} dev[j],
+// as a function of q, and the q in (0, 1] at which |change| first reaches
+// target (ok false if even q = 1 does not). dev must have one sign.
+func shareDeviation(eval points, dev []float64, target float64) (q, change float64, ok bool) {
+	u := make([]float64, eval.len())
+	order := make([]int, eval.len())
+	for j := range u {
+		u[j] = unitHash(eval.row(j), saltShare)
+		order[j] = j
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmpThenIndex(u[a], u[b], a, b) })
+	for _, j := range order {
+		change += dev[j]
+		if math.Abs(change) >= target {
+			return math.Nextafter(u[j], 2), change, true
+		}
+	}
+	return 1, change, false
+}
+
+// nnBayesDeviation returns dev[j] = ((1 - max_c eta_c(x_j)) - (1 -
+// eta(x_j).eta(X_NN(j))))/N: the change of the expected 1-NN risk when x_j
+// answers the Bayes label instead (never positive).
+func nnBayesDeviation(train, eval points, nn []int) []float64 {
+	dev := make([]float64, eval.len())
+	nf := float64(eval.len())
+	for j, i := range nn {
+		e, t := eval.posterior(j), train.posterior(i)
+		dot := 0.0
+		for c, v := range e {
+			dot += v * t[c]
+		}
+		dev[j] = min(0, dot-slices.Max(e)) / nf
+	}
+	return dev
+}
+
+// riskSlack is the float slack of comparing a mean risk measured over r
+// label sets on n evaluation points with an exact mean computed from eta
+// (k classes): each per-point term of either side errs by at most (k + 2) u
+// and each mean by (n + r) u more, so roundingSlack(n, r + k + 2) covers
+// both sides (and the rows of eta summing to 1 only within
+// gen.PosteriorTolerance). It matters where the stratified design makes
+// the radius 0 (r eta_c integer at every point: the mean risk is then
+// deterministic given the positions).
+func riskSlack(n, r, k int) float64 { return roundingSlack(n, r+k+2) }
