@@ -229,16 +229,17 @@ type l5Case struct {
 }
 
 func drawL5Case(c *Check, passes int) l5Case {
-	return drawL5CaseOf(c, l5Spec, []learners.Kernel{learners.Hilbert, learners.Gaussian, learners.Laplace}, passes)
+	return drawL5CaseOf(c, l5Spec, []learners.Kernel{learners.Hilbert, learners.Gaussian, learners.Laplace}, []float64{0.02, 0.05, 0.1}, passes)
 }
 
-// drawL5CaseOf draws a case of the families of spec and one of kernels.
-func drawL5CaseOf(c *Check, spec gen.Spec, kernels []learners.Kernel, passes int) l5Case {
+// drawL5CaseOf draws a case of the families of spec, one of kernels and
+// one of bandwidths.
+func drawL5CaseOf(c *Check, spec gen.Spec, kernels []learners.Kernel, bandwidths []float64, passes int) l5Case {
 	dist := gen.Distributions(spec).Draw(c.T, "dist")
 	kernel := rapid.SampledFrom(kernels).Draw(c.T, "kernel")
 	h := 0.0
 	if kernel != learners.Hilbert {
-		h = rapid.SampledFrom([]float64{0.02, 0.05, 0.1}).Draw(c.T, "bandwidth")
+		h = rapid.SampledFrom(bandwidths).Draw(c.T, "bandwidth")
 	}
 	s := gen.NewStreams(c.Seed("seed"))
 	lc := l5Case{passes: passes, dist: dist, kernel: kernel, h: h, train: drawPoints(dist, s.Train, l5M), eval: drawPoints(dist, s.Eval, l5N)}
@@ -362,7 +363,7 @@ func firstError(errs ...error) error {
 }
 
 // l5PlugInSpec are the noisy families of the plug-in falsifier, where a
-// smoothing kernel's argmax differs from a draw of q on a fair share of the
+// smoothing kernel (bandwidth 0.1 or 0.2 over m = 100 points) argmax differs from a draw of q on a fair share of the
 // points (an almost one-hot q, as the Hilbert kernel's near the data, makes
 // the two alike).
 var l5PlugInSpec = gen.Spec{Families: []gen.Family{gen.FamilyPairSwap, gen.FamilyGrid, gen.FamilySmooth}, MinDim: 1, MaxDim: 2, MinClasses: 2, MaxClasses: 3, MinNoise: 4, MaxNoise: 7}
@@ -375,7 +376,7 @@ var l5PlugInSpec = gen.Spec{Families: []gen.Family{gen.FamilyPairSwap, gen.Famil
 // case resolves when its mean is farther from E_q than the check's
 // tolerance (at l5Delta) plus that radius, and the check must then reject.
 func falsifierL5PlugIn(c *Check) {
-	lc := drawL5CaseOf(c, l5PlugInSpec, []learners.Kernel{learners.Gaussian, learners.Laplace}, l5Passes)
+	lc := drawL5CaseOf(c, l5PlugInSpec, []learners.Kernel{learners.Gaussian, learners.Laplace}, []float64{0.1, 0.2}, l5GrossPasses)
 	n, k := lc.eval.len(), lc.eval.k
 	tol := lcTolerance(lc, l5Delta())
 	const q = 0.5
