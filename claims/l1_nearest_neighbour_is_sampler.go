@@ -81,6 +81,9 @@ const l1M, l1N, l1Replicates = 20000, 20000, 16
 // colours, stays below half its deviation).
 const l1GrossSize = 5000
 
+// l1GrossReplicates is the number of label sets of the k-NN falsifier.
+const l1GrossReplicates = 4
+
 // l1Case is one drawn case of claim L1: the distribution, training
 // positions, R stratified label sets, evaluation points, the 1-NN analysis
 // and the additive spread of its mean risk.
@@ -181,7 +184,7 @@ func falsifierL1KNN(c *Check) {
 	if err != nil {
 		c.Fatalf("NewPairSwap: %v", err)
 	}
-	lc, err := newL1Case(dist, l1M, l1GrossSize, l1Replicates, c.Seed("seed"))
+	lc, err := newL1Case(dist, l1M, l1GrossSize, l1GrossReplicates, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("L1: %v", err)
 	}

@@ -222,10 +222,10 @@ func propertyL3(c *Check) {
 }
 
 // l3GrossCase draws the case of the gross falsifiers: binary class-pair
-// noise at rate rho in {0.25, 0.3} in d = 1 at the claim's sizes, where the
+// noise at rate rho in {0.25, 0.3} in d = 1 (m = l3M), where the
 // majority's mean (R_7 about 0.285 at rho = 0.25) sits about 0.09 below the
 // 1-NN's and the random neighbour's (G = 0.375), against radii of a few
-// thousandths.
+// hundredths.
 func l3GrossCase(c *Check) l3Case {
 	k := rapid.SampledFrom([]int{7, 9}).Draw(c.T, "k")
 	rho := rapid.SampledFrom([]float64{0.25, 0.3}).Draw(c.T, "rho")
@@ -233,12 +233,16 @@ func l3GrossCase(c *Check) l3Case {
 	if err != nil {
 		c.Fatalf("NewPairSwap: %v", err)
 	}
-	lc, err := newL3Case(dist, k, l3M, l3N, l3Replicates, c.Seed("seed"))
+	lc, err := newL3Case(dist, k, l3M, l3GrossN, l3GrossReplicates, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("L3: %v", err)
 	}
 	return lc
 }
+
+// l3GrossN and l3GrossReplicates are the evaluation points and label sets
+// of the gross falsifiers, whose deviations are many tolerances.
+const l3GrossN, l3GrossReplicates = 5000, 2
 
 // falsifierL3OneNN: the 1-NN rule passed off as the k-NN majority. Its mean
 // risk over the R independent label sets is additive over the training
