@@ -472,7 +472,9 @@ func falsifierL4Smoother(c *Check, kernel learners.Kernel, h float64) {
 // is EL + D(q) up to the F-points, D(q) the Bayes deviation over the safe
 // points of the share (nnBayesDeviation); its terms are 1-NN's on the safe
 // points off the share (radius r' at c.Delta). q is the smallest share with
-// |D(q)| >= 1.5 MDD, MDD = tol + r (tol at l4Delta, r at c.Delta); the case
+// |D(q)| >= 1.5 MDD + F, MDD = tol + r (tol at l4Delta, r at c.Delta; the
+// F-points of the mutant may move its risk by F either way, and F is 0 in
+// most cases); the case
 // resolves when |D(q)| > tol + F + r' (the F-points may move either way),
 // and the conformance check must then reject.
 func falsifierL4Edge(c *Check) {
@@ -485,9 +487,9 @@ func falsifierL4Edge(c *Check) {
 			dev[j] = 0
 		}
 	}
-	q, change, ok := shareDeviation(lc.eval, dev, 1.5*mdd)
+	q, change, ok := shareDeviation(lc.eval, dev, 1.5*mdd+lc.fail)
 	if !ok {
-		c.Unresolved("%v: the Bayes label everywhere moves the risk by %.5f < 1.5 MDD = %.5f", lc.dist, -change, 1.5*mdd)
+		c.Unresolved("%v: the Bayes label everywhere moves the risk by %.5f < 1.5 MDD + F = %.5f", lc.dist, -change, 1.5*mdd+lc.fail)
 	}
 	own := spreadOf(lc.train, riskTable(lc.train, lc.eval, lc.a.nn, func(j int) bool {
 		return lc.safe[j] && unitHash(lc.eval.row(j), saltShare) >= q
