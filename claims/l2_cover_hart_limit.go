@@ -39,8 +39,10 @@ import (
 // than 2 tol off the exact one and whose answers depend on the draws only
 // where 1-NN's do; the case's MDD is the smallest, almost always the m_3
 // conformance. The paired differences' MDD is larger (the small set's
-// large Voronoi cells: each label moves Lbar_1 by about 1/(R m_1)); the
-// README gives both at the default sizes.
+// large Voronoi cells: each label moves Lbar_1 by about 1/(R m_1)). At the
+// default sizes (m = 2000, 6000, 20000, N = 10000, R = 16) the case MDD
+// measured a median of 0.0019-0.0024 and a worst of 0.0030-0.0031 (runs of
+// 5 and 20 cases).
 var claimL2 = Claim{
 	ID:     "L2",
 	Title:  "Cover-Hart limit: 1-NN risk tends to G, not R*",

@@ -47,9 +47,16 @@ import (
 // change on a share of the queries, say): Detectable(tol, tol). The label
 // noise of the dependent terms dominates: chi grows like 2kN/m + 1, so the
 // radius falls like sqrt((1/N + 2k/m)/R); at the default sizes (m = 40000,
-// N = 10000, R = 8) the MDD is given in the README table. Reaching 0.01 on
-// every case would take m R about four times larger (the cost is R k-NN
-// fits and N R queries of k neighbours).
+// N = 10000, R = 8) the case MDD (almost always the majority's) measured a
+// median of 0.016-0.018 and a worst of 0.021-0.026 (runs of 5 and 20 cases);
+// the random neighbour's, with answer variances m_j1 (1 - m_j1) instead of
+// P_j (1 - P_j), is about 1.5 times larger. The term that dominates is the
+// colouring factor 25 chi/16 of Janson's bound (greedy chi is 7 at k = 3
+// and 12-16 at k = 9-15, against 2kN/m + 1 = 2.5-8.5): reaching 0.01 would
+// take m R about four times larger (the cost is R k-NN fits and N R
+// queries of k neighbours), or a bound that exploits the small pivotal
+// probability of one label in a k-vote; R = 16 at N = 5000 measured no
+// better (0.017/0.021) at twice the cost.
 var claimL3 = Claim{
 	ID:     "L3",
 	Title:  "k-NN majority is a learner, not a sampler",
