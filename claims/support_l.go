@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"pgregory.net/rapid"
-
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -38,13 +36,6 @@ func (b samplerBand) deviation() float64 { return math.Abs(b.risk - b.sampler) }
 
 // width returns the half-width of the band, boundary + radius + extra.
 func (b samplerBand) width() float64 { return b.boundary + b.radius + b.extra }
-
-// rejects reports whether the learner's risk falls outside the band.
-func (b samplerBand) rejects() bool { return b.deviation() > b.width() }
-
-// informative reports whether the band can tell a sampler from the Bayes
-// classifier: its half-width is below G^ - R^*.
-func (b samplerBand) informative() bool { return b.width() < b.sampler-b.bayes }
 
 func (b samplerBand) String() string {
 	return fmt.Sprintf("L^ = %.5f, G^ = %.5f, R^* = %.5f, |L^ - G^| = %.5f vs band %.5f (boundary %.5f + radius %.5f + extra %.5f)",
@@ -438,18 +429,6 @@ func (ka knnAnalysis) randomNeighbourRadius(delta float64) float64 {
 	return min(twoStep, BoundedDifferences(float64(ka.colors)*ka.rnPickSq, delta))
 }
 
-// checkRandomNeighbourSampler is the sampler check of the random-neighbour variant
-// for any learner: its risk against G^ with the band A^_k + the radius of
-// randomNeighbourRadius at delta.
-func checkRandomNeighbourSampler(learner learners.Learner, train points, y []int, eval points, ka knnAnalysis, sampler, bayes, delta float64, rng *rand.Rand) (samplerBand, error) {
-	return measureInBand(learner, train, y, eval, rng, samplerBand{
-		sampler:  sampler,
-		bayes:    bayes,
-		boundary: ka.rnBoundary,
-		radius:   ka.randomNeighbourRadius(delta),
-	})
-}
-
 // stoneRisk returns the large-sample risk of the k-NN majority vote (binary,
 // odd k) with the posterior frozen at the query point, on the empirical
 // measure:
@@ -494,50 +473,6 @@ func oddAtLeast(v float64) int {
 		k++
 	}
 	return max(1, k)
-}
-
-// knnFalsifierCase is the case of the k-NN majority falsifiers of L1 and L3:
-// binary class-pair noise at rate rho in {0.25, 0.3} in d = 1, m = 100000
-// training and N = 20000 evaluation points, k in {7, 9}. There the
-// majority's mean risk (R_7 about 0.285 at rho = 0.25) sits about 0.09 below
-// the 1-NN's and the random neighbour's (G = 0.375), while at delta = 1e-11
-// (-rapid.checks=1000) the majority's radius (Janson, chi about 8) is about
-// 0.035, the 1-NN band about 0.01 and the random-neighbour band about 0.025:
-// every rejection is certified from eta with a margin of at least 0.01.
-// Smaller sizes lose it: at m = 40000, N = 15000 the majority's radius
-// grows (chi about 14) and the random-neighbour check no longer resolves.
-type knnFalsifierCase struct {
-	rho   float64
-	train points
-	y     []int
-	eval  points
-	ka    knnAnalysis
-}
-
-// sortedPoints1D draws n points of a one-dimensional distribution in
-// increasing order (an i.i.d. sample up to order, which nothing here depends
-// on: labels are drawn afterwards; sorted input halves the k-d tree builds).
-func sortedPoints1D(dist gen.Distribution, rng *rand.Rand, n int) points {
-	x := gen.SampleX(dist, rng, n)
-	slices.Sort(x)
-	return points{d: 1, k: dist.Classes(), x: x, eta: gen.PosteriorMatrix(dist, x)}
-}
-
-func drawKNNFalsifierCase(c *Check) knnFalsifierCase {
-	k := rapid.SampledFrom([]int{7, 9}).Draw(c.T, "k")
-	rho := rapid.SampledFrom([]float64{0.25, 0.3}).Draw(c.T, "rho")
-	dist, err := gen.NewPairSwap(1, 2, 1, rho)
-	if err != nil {
-		c.Fatalf("NewPairSwap: %v", err)
-	}
-	rng := c.Rand("data")
-	train := sortedPoints1D(dist, rng, 100000)
-	eval := sortedPoints1D(dist, rng, 20000)
-	ka, err := analyseKNN(train, eval, k)
-	if err != nil {
-		c.Fatalf("analyseKNN: %v", err)
-	}
-	return knnFalsifierCase{rho: rho, train: train, y: train.drawLabels(rng), eval: eval, ka: ka}
 }
 
 // ---------------------------------------------------------------------------
