@@ -58,7 +58,7 @@ var claimL1 = Claim{
 
 func init() { register(claimL1) }
 
-const l1Checks, l1Assertions = 10, 1
+const l1Checks, l1Assertions = 8, 1
 
 // l1Delta is the delta at which claim L1's check runs; its falsifiers run
 // the same check at the same delta (c.Delta of a falsifier is the

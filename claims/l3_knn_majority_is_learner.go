@@ -249,7 +249,7 @@ func l3GrossCase(c *Check) l3Case {
 
 // l3GrossN and l3GrossReplicates are the evaluation points and label sets
 // of the gross falsifiers, whose deviations are many tolerances.
-const l3GrossN, l3GrossReplicates = 5000, 2
+const l3GrossN, l3GrossReplicates = 5000, 4
 
 // falsifierL3OneNN: the 1-NN rule passed off as the k-NN majority. Its mean
 // risk over the R independent label sets is additive over the training

@@ -74,7 +74,7 @@ var claimL5 = Claim{
 
 func init() { register(claimL5) }
 
-const l5Checks, l5Assertions = 10, 1
+const l5Checks, l5Assertions = 8, 1
 
 // The default sizes of claim L5: m training points, N evaluation points,
 // each answered lc.passes times by the randomized classifier.
@@ -441,6 +441,12 @@ func shrinkAnswers(base learners.Learner, s float64) learners.Learner {
 	})
 }
 
+// l5ShrunkSpec are the low-noise families of the gross shrink falsifier,
+// where q.eta is far above 1/k, so shrinking q halfway moves the risk by
+// many tolerances (at high noise q is near uniform and the shrink moves
+// little).
+var l5ShrunkSpec = gen.Spec{MinDim: 1, MaxDim: 2, MinClasses: 2, MaxClasses: 4, MinNoise: 1, MaxNoise: 3}
+
 // falsifierL5Shrunk: the randomized NW whose estimate is shrunk toward
 // uniform by s (shrinkAnswers): its answers are independent with the law
 // (1 - s) q + s/k, so its expected risk moves by exactly s (1/N) sum_j
@@ -451,11 +457,12 @@ func shrinkAnswers(base learners.Learner, s float64) learners.Learner {
 // when the deviation exceeds the tolerance plus the shrunk law's radius,
 // and the check must then reject.
 func falsifierL5Shrunk(c *Check, edge bool) {
-	passes := l5GrossPasses
+	var lc l5Case
 	if edge {
-		passes = l5Passes
+		lc = drawL5Case(c, l5Passes)
+	} else {
+		lc = drawL5CaseOf(c, l5ShrunkSpec, []learners.Kernel{learners.Hilbert, learners.Gaussian, learners.Laplace}, []float64{0.02, 0.05, 0.1}, l5GrossPasses)
 	}
-	lc := drawL5Case(c, passes)
 	n, k := lc.eval.len(), lc.eval.k
 	tol := lcTolerance(lc, l5Delta())
 	law := lawOf(lc.q, lc.eval, lc.passes, nil, nil)

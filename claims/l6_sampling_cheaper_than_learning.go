@@ -73,7 +73,7 @@ var claimL6 = Claim{
 
 func init() { register(claimL6) }
 
-const l6Checks, l6Assertions = 10, 3
+const l6Checks, l6Assertions = 8, 3
 
 // l6Replicates is the number of stratified label sets of the conformance
 // check.
