@@ -436,3 +436,84 @@ func TestFigureNNRisk(t *testing.T) {
 		t.Errorf("%s is not the expected SVG (%d bytes)", path, len(b))
 	}
 }
+
+// TestSpreadOfMatchesIntegration checks spreadOf's exact mean, variance and
+// range of the stratified mean risk against a fine midpoint integration over
+// each training point's V (the counts of its r draws depend on V alone).
+func TestSpreadOfMatchesIntegration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 10 {
+		k := 2 + trial%3
+		m := 5
+		train := points{d: 1, k: k, x: make([]float64, m), eta: make([]float64, m*k)}
+		g := make([]float64, m*k)
+		for i := range m {
+			s := 0.0
+			for c := range k {
+				v := rng.Float64()
+				train.eta[i*k+c] = v
+				s += v
+				g[i*k+c] = rng.Float64() / 10
+			}
+			for c := range k {
+				train.eta[i*k+c] /= s
+			}
+		}
+		for _, r := range []int{1, 3, 16} {
+			got := spreadOf(train, g, r)
+			const grid = 200000
+			var mean, v, b float64
+			for i := range m {
+				eta := train.posterior(i)
+				mi, vi := 0.0, 0.0
+				fs := make([]float64, grid)
+				for a := range grid {
+					u := (float64(a) + 0.5) / grid
+					f := 0.0
+					for tt := range r {
+						f += g[i*k+gen.LabelAt(eta, (float64(tt)+u)/float64(r))]
+					}
+					fs[a] = f / float64(r)
+					mi += fs[a] / grid
+				}
+				for _, f := range fs {
+					vi += (f - mi) * (f - mi) / grid
+					b = max(b, math.Abs(f-mi))
+				}
+				mean += mi
+				v += vi
+			}
+			if math.Abs(got.mean-mean) > 1e-5 || math.Abs(got.v-v) > 1e-5*max(v, 1e-3) || math.Abs(got.b-b) > 1e-3*max(b, 1e-3) {
+				t.Errorf("trial %d, r = %d: spreadOf = %+v, integration mean %.8f, v %.3g, b %.6f", trial, r, got, mean, v, b)
+			}
+		}
+	}
+}
+
+// TestShareDeviation checks that shareDeviation returns the smallest share
+// whose summed deviation reaches the target, consistent with unitHash.
+func TestShareDeviation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	eval := lTestPoints(rng, 500, 2)
+	dev := make([]float64, eval.len())
+	for j := range dev {
+		dev[j] = -rng.Float64() / float64(eval.len())
+	}
+	q, change, ok := shareDeviation(eval, dev, 0.1)
+	if !ok {
+		t.Fatal("target 0.1 not reached")
+	}
+	sum, worst := 0.0, 0.0
+	for j, d := range dev {
+		if unitHash(eval.row(j), saltShare) < q {
+			sum += d
+			worst = max(worst, -d)
+		}
+	}
+	if math.Abs(sum-change) > 1e-12 || -sum < 0.1 || -sum-worst >= 0.1 {
+		t.Errorf("q = %v: share sums to %v (reported %v), last term %v: not the smallest share reaching 0.1", q, sum, change, worst)
+	}
+	if _, _, ok := shareDeviation(eval, dev, 10); ok {
+		t.Error("target 10 reported reached")
+	}
+}

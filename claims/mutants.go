@@ -142,6 +142,13 @@ func mutants() []mutant {
 			func(im *implementations) {
 				im.histogram = func(h learners.Histogram) learners.Learner { return secondLabelCells{h, 0.1} }
 			}),
+		with("nadaraya-watson-bandwidth-x2", "nadarayaWatson", "the Nadaraya-Watson classifier uses twice the bandwidth it was given (a unit bug); the Hilbert kernel ignores the bandwidth, so only the Gaussian and Laplace cases can see it", "",
+			func(im *implementations) {
+				im.nadarayaWatson = func(nw learners.NadarayaWatson) learners.Learner {
+					nw.Bandwidth *= 2
+					return nw
+				}
+			}),
 	}
 }
 

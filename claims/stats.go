@@ -211,3 +211,28 @@ func Detectable(tol, altRadius float64) float64 {
 	}
 	return tol + altRadius
 }
+
+// ColouredBernstein returns the radius of Janson's Bernstein-type bound for
+// a sum S of partly dependent variables X_j (Janson 2004, Random Structures
+// and Algorithms 24, Theorem 2.3): if the X_j have a dependency graph whose
+// vertices can be covered by chi independent sets (a proper colouring with
+// chi colours, an upper bound on the fractional chromatic number), each
+// |X_j - E X_j| <= b and sum_j Var X_j <= v, then for each tail
+//
+//	P(S - E S >= t) <= exp(-8 t^2 / (25 chi (v + b t/3))),
+//
+// so the two-sided radius at delta solves t^2 = (25/8) chi L (v + b t/3),
+// L = ln(2/delta): Bernstein's radius with v and b scaled by 25 chi/16. With
+// chi = 1 (independent terms) it is Bernstein's bound widened by 25/16 in
+// variance, so Bernstein itself is used then. It panics if chi < 1 and as
+// Bernstein does.
+func ColouredBernstein(chi int, v, b, delta float64) float64 {
+	if chi < 1 {
+		panic(fmt.Sprintf("claims: ColouredBernstein with %d colours, want >= 1", chi))
+	}
+	if chi == 1 {
+		return Bernstein(v, b, delta)
+	}
+	s := 25 * float64(chi) / 16
+	return Bernstein(s*v, s*b, delta)
+}

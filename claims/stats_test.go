@@ -88,3 +88,32 @@ func TestStatsPanicOnMisuse(t *testing.T) {
 		}()
 	}
 }
+
+// TestColouredBernstein checks that ColouredBernstein is Bernstein's radius
+// at one colour, solves Janson's equation t^2 = (25/8) chi L (v + b t/3) at
+// more, grows with the colours, and panics on fewer than one.
+func TestColouredBernstein(t *testing.T) {
+	const v, b, delta = 1e-4, 1e-3, 1e-9
+	if got, want := claims.ColouredBernstein(1, v, b, delta), claims.Bernstein(v, b, delta); got != want {
+		t.Errorf("ColouredBernstein(1) = %v, want Bernstein's %v", got, want)
+	}
+	l := math.Log(2 / delta)
+	prev := claims.ColouredBernstein(1, v, b, delta)
+	for _, chi := range []int{2, 5, 20} {
+		r := claims.ColouredBernstein(chi, v, b, delta)
+		lhs, rhs := r*r, 25.0/8*float64(chi)*l*(v+b*r/3)
+		if math.Abs(lhs-rhs) > 1e-12*rhs {
+			t.Errorf("chi = %d: t = %v gives t^2 = %v, want (25/8) chi L (v + b t/3) = %v", chi, r, lhs, rhs)
+		}
+		if r <= prev {
+			t.Errorf("chi = %d: radius %v not above %v at fewer colours", chi, r, prev)
+		}
+		prev = r
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("ColouredBernstein(0, ...) did not panic")
+		}
+	}()
+	claims.ColouredBernstein(0, v, b, delta)
+}

@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"pgregory.net/rapid"
-
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -38,13 +36,6 @@ func (b samplerBand) deviation() float64 { return math.Abs(b.risk - b.sampler) }
 
 // width returns the half-width of the band, boundary + radius + extra.
 func (b samplerBand) width() float64 { return b.boundary + b.radius + b.extra }
-
-// rejects reports whether the learner's risk falls outside the band.
-func (b samplerBand) rejects() bool { return b.deviation() > b.width() }
-
-// informative reports whether the band can tell a sampler from the Bayes
-// classifier: its half-width is below G^ - R^*.
-func (b samplerBand) informative() bool { return b.width() < b.sampler-b.bayes }
 
 func (b samplerBand) String() string {
 	return fmt.Sprintf("L^ = %.5f, G^ = %.5f, R^* = %.5f, |L^ - G^| = %.5f vs band %.5f (boundary %.5f + radius %.5f + extra %.5f)",
@@ -438,18 +429,6 @@ func (ka knnAnalysis) randomNeighbourRadius(delta float64) float64 {
 	return min(twoStep, BoundedDifferences(float64(ka.colors)*ka.rnPickSq, delta))
 }
 
-// checkRandomNeighbourSampler is the sampler check of the random-neighbour variant
-// for any learner: its risk against G^ with the band A^_k + the radius of
-// randomNeighbourRadius at delta.
-func checkRandomNeighbourSampler(learner learners.Learner, train points, y []int, eval points, ka knnAnalysis, sampler, bayes, delta float64, rng *rand.Rand) (samplerBand, error) {
-	return measureInBand(learner, train, y, eval, rng, samplerBand{
-		sampler:  sampler,
-		bayes:    bayes,
-		boundary: ka.rnBoundary,
-		radius:   ka.randomNeighbourRadius(delta),
-	})
-}
-
 // stoneRisk returns the large-sample risk of the k-NN majority vote (binary,
 // odd k) with the posterior frozen at the query point, on the empirical
 // measure:
@@ -496,46 +475,174 @@ func oddAtLeast(v float64) int {
 	return max(1, k)
 }
 
-// knnFalsifierCase is the case of the k-NN majority falsifiers of L1 and L3:
-// binary class-pair noise at rate rho in {0.25, 0.3} in d = 1, m = 100000
-// training and N = 20000 evaluation points, k in {7, 9}. There the
-// majority's mean risk (R_7 about 0.285 at rho = 0.25) sits about 0.09 below
-// the 1-NN's and the random neighbour's (G = 0.375), while at delta = 1e-11
-// (-rapid.checks=1000) the majority's radius (Janson, chi about 8) is about
-// 0.035, the 1-NN band about 0.01 and the random-neighbour band about 0.025:
-// every rejection is certified from eta with a margin of at least 0.01.
-// Smaller sizes lose it: at m = 40000, N = 15000 the majority's radius
-// grows (chi about 14) and the random-neighbour check no longer resolves.
-type knnFalsifierCase struct {
-	rho   float64
-	train points
-	y     []int
-	eval  points
-	ka    knnAnalysis
+// ---------------------------------------------------------------------------
+// Conformance: a learner's measured risk against its exact conditional mean
+// given the positions.
+//
+// Every L check compares the mean risk of the production learner, fitted on
+// R label sets drawn at the same training positions, with the exact mean
+// that the theorem's learner has given the positions (no bias term), and
+// rejects when the two differ by more than a concentration radius at the
+// claim's delta. The risk is measured through eta on N evaluation points,
+// L^ = (1/N) sum_j (1 - eta_{h(x_j)}(x_j)), in the unit "risk".
+//
+// Additive learners (1-NN, the look-up sampler, a kernel machine off its
+// near-ties). The 1-NN risk is a sum over training points, L^ = sum_i
+// g_i(y_i) with g_ic = (1/N) sum_{j: NN(j)=i} (1 - eta_c(x_j)). On R
+// stratified label sets (stratifiedLabels) the mean risk is
+//
+//	Lbar = sum_i f_i(V_i),  f_i(V) = (1/R) sum_c C_ic(V) g_ic,
+//
+// a sum of independent terms, one per training point (C_ic the counts of
+// point i's R stratified draws, a function of V_i alone), with E f_i =
+// sum_c eta_c(X_i) g_ic exactly, and the exact variance and range of each
+// term computed from the pieces of strataPieces. Bernstein's inequality
+// (independent terms) then gives |Lbar - E Lbar| <= Bernstein(sum_i Var
+// f_i, max_i max_V |f_i - E f_i|, delta). The stratification makes each
+// term's variance fall like 1/R^2 rather than 1/R.
+
+// riskTable returns g (m x k): g_ic = (1/N) sum_{j: NN(j)=i} (1 - eta_c(x_j))
+// over the evaluation points j with keep(j) (nil: all), for the nearest
+// training indices nn of eval.
+func riskTable(train, eval points, nn []int, keep func(j int) bool) []float64 {
+	k := eval.k
+	g := make([]float64, train.len()*k)
+	nf := float64(eval.len())
+	for j, i := range nn {
+		if keep != nil && !keep(j) {
+			continue
+		}
+		for c, v := range eval.posterior(j) {
+			g[i*k+c] += (1 - v) / nf
+		}
+	}
+	return g
 }
 
-// sortedPoints1D draws n points of a one-dimensional distribution in
-// increasing order (an i.i.d. sample up to order, which nothing here depends
-// on: labels are drawn afterwards; sorted input halves the k-d tree builds).
-func sortedPoints1D(dist gen.Distribution, rng *rand.Rand, n int) points {
-	x := gen.SampleX(dist, rng, n)
-	slices.Sort(x)
-	return points{d: 1, k: dist.Classes(), x: x, eta: gen.PosteriorMatrix(dist, x)}
+// additiveSpread is the law of Lbar = sum_i f_i(V_i) for a risk table g on
+// R stratified label sets: its exact mean, the sum of the terms' variances
+// and the largest deviation of a term from its mean.
+type additiveSpread struct {
+	mean, v, b float64
 }
 
-func drawKNNFalsifierCase(c *Check) knnFalsifierCase {
-	k := rapid.SampledFrom([]int{7, 9}).Draw(c.T, "k")
-	rho := rapid.SampledFrom([]float64{0.25, 0.3}).Draw(c.T, "rho")
-	dist, err := gen.NewPairSwap(1, 2, 1, rho)
-	if err != nil {
-		c.Fatalf("NewPairSwap: %v", err)
+// radius returns Bernstein's two-sided radius of Lbar at delta.
+func (s additiveSpread) radius(delta float64) float64 { return Bernstein(s.v, s.b, delta) }
+
+// spreadOf returns the additiveSpread of the table g (m x k) over the
+// training points train on r stratified label sets. Rows of g that are all
+// zero (no evaluation point in the cell) contribute nothing.
+func spreadOf(train points, g []float64, r int) additiveSpread {
+	k := train.k
+	var s additiveSpread
+	for i := range train.len() {
+		gi := g[i*k : (i+1)*k]
+		if slices.Max(gi) == 0 {
+			continue
+		}
+		eta := train.posterior(i)
+		mean := 0.0
+		for c, v := range eta {
+			mean += v * gi[c]
+		}
+		s.mean += mean
+		lens, counts := strataPieces(eta, r)
+		for a, w := range lens {
+			f := 0.0
+			for c, n := range counts[a] {
+				f += n * gi[c]
+			}
+			f /= float64(r)
+			s.v += w * (f - mean) * (f - mean)
+			s.b = max(s.b, math.Abs(f-mean))
+		}
 	}
-	rng := c.Rand("data")
-	train := sortedPoints1D(dist, rng, 100000)
-	eval := sortedPoints1D(dist, rng, 20000)
-	ka, err := analyseKNN(train, eval, k)
-	if err != nil {
-		c.Fatalf("analyseKNN: %v", err)
-	}
-	return knnFalsifierCase{rho: rho, train: train, y: train.drawLabels(rng), eval: eval, ka: ka}
+	return s
 }
+
+// riskConformance is one calibrated conformance assertion: the measured mean
+// risk against the exact expected one, rejecting when |measured - expected|
+// > tol; mdd is its certified MDD (Detectable(tol, altRadius)).
+type riskConformance struct {
+	what               string
+	measured, expected float64
+	tol, mdd           float64
+}
+
+func (r riskConformance) deviation() float64 { return math.Abs(r.measured - r.expected) }
+
+// record passes the assertion to c.Calibrated and returns whether it
+// rejects.
+func (r riskConformance) record(c *Check) bool { return c.Calibrated(r.deviation(), r.tol, r.mdd) }
+
+func (r riskConformance) String() string {
+	return fmt.Sprintf("%s: measured %.6f vs exact %.6f: |diff| = %.6f, tolerance %.6f (MDD %.4f)",
+		r.what, r.measured, r.expected, r.deviation(), r.tol, r.mdd)
+}
+
+// meanRisk fits learner on each label set and returns the mean of its risks
+// on eval (rng drives a randomized classifier's answers).
+func meanRisk(learner learners.Learner, train points, labels [][]int, eval points, rng *rand.Rand) (float64, error) {
+	s := 0.0
+	for _, y := range labels {
+		h, err := learner.Fit(train.dataset(y))
+		if err != nil {
+			return 0, err
+		}
+		risk, _, err := predictRisk(h, eval, rng)
+		if err != nil {
+			return 0, err
+		}
+		s += risk
+	}
+	return s / float64(len(labels)), nil
+}
+
+// shareDeviation returns, for a learner that answers as another on the
+// share q of the queries picked by majorityOnShare (unitHash with saltShare
+// below q), the exact change of its expected risk, sum_{j: u_j < q} dev[j],
+// as a function of q, and the q in (0, 1] at which |change| first reaches
+// target (ok false if even q = 1 does not). dev must have one sign.
+func shareDeviation(eval points, dev []float64, target float64) (q, change float64, ok bool) {
+	u := make([]float64, eval.len())
+	order := make([]int, eval.len())
+	for j := range u {
+		u[j] = unitHash(eval.row(j), saltShare)
+		order[j] = j
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmpThenIndex(u[a], u[b], a, b) })
+	for _, j := range order {
+		change += dev[j]
+		if math.Abs(change) >= target {
+			return math.Nextafter(u[j], 2), change, true
+		}
+	}
+	return 1, change, false
+}
+
+// nnBayesDeviation returns dev[j] = ((1 - max_c eta_c(x_j)) - (1 -
+// eta(x_j).eta(X_NN(j))))/N: the change of the expected 1-NN risk when x_j
+// answers the Bayes label instead (never positive).
+func nnBayesDeviation(train, eval points, nn []int) []float64 {
+	dev := make([]float64, eval.len())
+	nf := float64(eval.len())
+	for j, i := range nn {
+		e, t := eval.posterior(j), train.posterior(i)
+		dot := 0.0
+		for c, v := range e {
+			dot += v * t[c]
+		}
+		dev[j] = min(0, dot-slices.Max(e)) / nf
+	}
+	return dev
+}
+
+// riskSlack is the float slack of comparing a mean risk measured over r
+// label sets on n evaluation points with an exact mean computed from eta
+// (k classes): each per-point term of either side errs by at most (k + 2) u
+// and each mean by (n + r) u more, so roundingSlack(n, r + k + 2) covers
+// both sides (and the rows of eta summing to 1 only within
+// gen.PosteriorTolerance). It matters where the stratified design makes
+// the radius 0 (r eta_c integer at every point: the mean risk is then
+// deterministic given the positions).
+func riskSlack(n, r, k int) float64 { return roundingSlack(n, r+k+2) }
