@@ -682,7 +682,7 @@ func TestCheckingALearnerTable(t *testing.T) {
 	if !reportRequested() {
 		t.Skip("runs with -claims.report=DIR: it feeds the report")
 	}
-	checks := []tableCheck{{name: "CheckSampler (SamplerGap on 3 problems)", run: samplerColumn}}
+	checks := []tableCheck{{name: "CheckSampler (SamplerGap on 3 problems)", run: samplerColumn}, {name: "CheckGoodTeacher (TeacherGap on 3 grids)", run: teacherColumn}}
 	rows := tableLearners()
 	var b strings.Builder
 	b.WriteString("## Checking a learner\n\n")
