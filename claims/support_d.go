@@ -391,6 +391,16 @@ func (s studentBound) String() string {
 //
 // the first because D~'s conditional at x is q(.|x) = E eta(X_NN(x)) and TV
 // is convex (TV(D~, D) = E_x TV(q(.|x), eta(x)) <= E TV(eta(X_NN), eta(x))).
+//
+// Given the positions x_j and X_j the labels are independent, y_j ~ eta(X_j)
+// (the nearest of the m fresh points is chosen by position), so two label
+// statistics have exact conditional means and variances (D1's and D2's
+// sharp assertions):
+//
+//	S = (1/n) sum_j 1{y_j != Bayes(x_j)},   E S = (1/n) sum_j (1 - eta_Bayes(x_j)(X_j)),
+//	l = (1/n) sum_j l_j,                    E l = (1/n) sum_j sum_c eta_c(X_j) (1 - eta_c(x_j)),
+//
+// with variances the sums of the terms' Bernoulli or categorical variances.
 type independentRun struct {
 	tab               gridTable
 	n, m              int
@@ -398,20 +408,50 @@ type independentRun struct {
 	tvMean, tvVar     float64 // A^ = mean Z_j and its sample variance
 	lossMean, lossVar float64 // mean l_j and its sample variance
 	counts            []int   // unlabeled points per cell
+
+	lab    labelStat // S
+	loss   labelStat // l with its exact conditional mean
+	labMut labelStat // S's exact mean and variance under flipRows(flip) (flip > 0)
+}
+
+// labelStat is a mean over the n points of independent terms in [0, 1] with
+// its exact conditional mean and sum of variances.
+type labelStat struct {
+	measured, mean, varSum float64
+}
+
+// radius returns Bernstein's radius of the mean at delta (range 1 per term).
+func (l labelStat) radius(n int, delta float64) float64 {
+	return Bernstein(l.varSum, 1, delta) / float64(n)
 }
 
 // runIndependent draws n unlabeled points from the grid (stream Unlabeled of
 // seed), labels each with its own 1-NN teacher on m fresh points from src
-// (stream Train) and distils into the histogram on the grid's cells.
+// (stream Train) and distils into the histogram on the grid's cells, with the
+// production implementations.
 func runIndependent(tab gridTable, src learners.Source, n, m int, seed uint64) (independentRun, error) {
+	return runIndependentWith(nil, tab, src, n, m, seed, 0)
+}
+
+// runIndependentWith is runIndependent with the implementations of c
+// (c.LabelIndependentNN, c.Histogram; nil: production); flip > 0 replaces
+// the labels of a share flip of the points by flipRows (the mutant
+// independent-nn-flip's bug, the edge falsifier of D1) and fills labMut.
+func runIndependentWith(c *Check, tab gridTable, src learners.Source, n, m int, seed uint64, flip float64) (independentRun, error) {
 	st := gen.NewStreams(seed)
 	x := gen.SampleX(tab.grid, st.Unlabeled, n)
 	nb := make([]float64, len(x))
-	y, err := learners.LabelIndependentNN(src, m, x, tab.d, st.Train, nb)
+	y, err := c.LabelIndependentNN(src, m, x, tab.d, st.Train, nb)
 	if err != nil {
 		return independentRun{}, err
 	}
-	h, err := learners.Distill(learners.Histogram{Resolution: tab.r}, x, tab.d, y, tab.k)
+	if flip > 0 {
+		flipRows(y, x, tab.d, tab.k, flip)
+	}
+	if err := checkLabels(y, tab.k); err != nil {
+		return independentRun{}, err
+	}
+	h, err := learners.Distill(c.Histogram(learners.Histogram{Resolution: tab.r}), x, tab.d, y, tab.k)
 	if err != nil {
 		return independentRun{}, err
 	}
@@ -423,16 +463,65 @@ func runIndependent(tab gridTable, src learners.Source, n, m int, seed uint64) (
 	l := make([]float64, n)
 	run.counts = make([]int, tab.cells)
 	d := tab.d
+	bayes := tab.bayesLabels()
+	flipped := make([]int, 1)
 	for j := range n {
-		b := tab.cellOf(x[j*d : (j+1)*d])
+		row := x[j*d : (j+1)*d]
+		b := tab.cellOf(row)
 		run.counts[b]++
 		e := tab.posterior(b)
-		z[j] = tv(e, tab.posterior(tab.cellOf(nb[j*d:(j+1)*d])))
+		nbEta := tab.posterior(tab.cellOf(nb[j*d : (j+1)*d]))
+		z[j] = tv(e, nbEta)
 		l[j] = 1 - e[y[j]]
+		q := 1 - nbEta[bayes[b]]
+		if y[j] != bayes[b] {
+			run.lab.measured++
+		}
+		run.lab.mean += q
+		run.lab.varSum += q * (1 - q)
+		m1, m2 := 0.0, 0.0
+		for c, p := range nbEta {
+			m1 += p * (1 - e[c])
+			m2 += p * (1 - e[c]) * (1 - e[c])
+		}
+		run.loss.mean += m1
+		run.loss.varSum += max(0, m2-m1*m1)
+		if flip > 0 {
+			flipped[0] = -1
+			flipRows(flipped, row, d, tab.k, flip)
+			if flipped[0] >= 0 {
+				if flipped[0] != bayes[b] {
+					run.labMut.mean++
+				}
+			} else {
+				run.labMut.mean += q
+				run.labMut.varSum += q * (1 - q)
+			}
+		}
 	}
+	nf := float64(n)
+	run.lab.measured /= nf
+	run.lab.mean /= nf
+	run.loss.mean /= nf
+	run.labMut.mean /= nf
 	run.tvMean, run.tvVar = sampleMeanVar(z)
 	run.lossMean, run.lossVar = sampleMeanVar(l)
+	run.loss.measured = run.lossMean
 	return run, nil
+}
+
+// bayesLabels returns each cell's Bayes label (lowest index among ties).
+func (t gridTable) bayesLabels() []int {
+	out := make([]int, t.cells)
+	for b := range out {
+		e := t.posterior(b)
+		for c := range e {
+			if e[c] > e[out[b]] {
+				out[b] = c
+			}
+		}
+	}
+	return out
 }
 
 // tvUpper returns the upper confidence limit of T at delta: A^ plus the
