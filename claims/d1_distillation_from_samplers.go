@@ -21,6 +21,7 @@ import (
 //     empirical risk of the Bayes histogram, S = (1/n) sum_j 1{y_j !=
 //     Bayes(x_j)}, has the exact mean E S = (1/n) sum_j (1 - eta_Bayes(x_j)(X_j))
 //     and variance sum q_j (1 - q_j)/n^2: |S - E S| <= Bernstein radius;
+//
 //   - (student) the theorem, with probability at least 1 - delta,
 //
 //     L(student) - min_H L <= 2 TV(D~, D) + 2 sqrt((J ln k + ln(4/delta)) / (2n)),
