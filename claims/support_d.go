@@ -409,9 +409,10 @@ type independentRun struct {
 	lossMean, lossVar float64 // mean l_j and its sample variance
 	counts            []int   // unlabeled points per cell
 
-	lab    labelStat // S
-	loss   labelStat // l with its exact conditional mean
-	labMut labelStat // S's exact mean and variance under flipRows(flip) (flip > 0)
+	lab     labelStat // S
+	loss    labelStat // l with its exact conditional mean
+	labMut  labelStat // S's exact mean and variance under flipRows(flip) (flip > 0)
+	lossMut labelStat // l's exact mean and variance under flipRows(flip) (flip > 0)
 }
 
 // labelStat is a mean over the n points of independent terms in [0, 1] with
@@ -493,9 +494,12 @@ func runIndependentWith(c *Check, tab gridTable, src learners.Source, n, m int, 
 				if flipped[0] != bayes[b] {
 					run.labMut.mean++
 				}
+				run.lossMut.mean += 1 - e[flipped[0]]
 			} else {
 				run.labMut.mean += q
 				run.labMut.varSum += q * (1 - q)
+				run.lossMut.mean += m1
+				run.lossMut.varSum += max(0, m2-m1*m1)
 			}
 		}
 	}
@@ -504,6 +508,7 @@ func runIndependentWith(c *Check, tab gridTable, src learners.Source, n, m int, 
 	run.lab.mean /= nf
 	run.loss.mean /= nf
 	run.labMut.mean /= nf
+	run.lossMut.mean /= nf
 	run.tvMean, run.tvVar = sampleMeanVar(z)
 	run.lossMean, run.lossVar = sampleMeanVar(l)
 	run.loss.measured = run.lossMean
