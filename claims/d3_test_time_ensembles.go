@@ -86,6 +86,10 @@ const d3M, d3N = 20000, 20000
 // member), whose deviation E D_{1,15} (0.05 to 0.1) is many radii even there.
 const d3GrossM = 5000
 
+// d3EdgeM is the size (m = N) of the edge falsifier, whose share is set
+// from the MDD at that size.
+const d3EdgeM = 10000
+
 // ensembleCheck is D3's exact analysis of one ensemble size K.
 type ensembleCheck struct {
 	K                  int
@@ -292,9 +296,9 @@ const d3EdgeFactor = 1.5
 // the share), so the paired assertion rejects, except with probability
 // 2 c.Delta, whenever |E D_mutant - E D| > radius + mutant radius; the case
 // resolves iff that holds. The gross falsifier (share 1) runs at
-// m = N = d3GrossM.
+// m = N = d3GrossM, the edge at d3EdgeM.
 func falsifierD3Share(c *Check, share float64) {
-	m := d3M
+	m := d3EdgeM
 	if share == 1 {
 		m = d3GrossM
 	}
