@@ -370,8 +370,7 @@ type studentBound struct {
 	est     float64 // eps_H
 }
 
-func (s studentBound) bound() float64  { return s.best + 2*s.gap + 2*s.est }
-func (s studentBound) margin() float64 { return s.bound() - s.student }
+func (s studentBound) bound() float64 { return s.best + 2*s.gap + 2*s.est }
 func (s studentBound) String() string {
 	return fmt.Sprintf("L(student) = %.5f vs bound %.5f = min_H L %.5f + 2 gap %.5f + 2 eps_H %.5f",
 		s.student, s.bound(), s.best, s.gap, s.est)
@@ -590,7 +589,6 @@ func (g teacherGain) gain() float64         { return g.sampler - g.bayes - 3*g.t
 func (g teacherGain) bound() float64        { return g.teacherMean + g.teacherRadius - g.gain() }
 func (g teacherGain) teacherLower() float64 { return g.teacherMean - g.teacherRadius }
 func (g teacherGain) resolved() bool        { return g.bound() < g.teacherLower() }
-func (g teacherGain) holds() bool           { return g.student <= g.bound() }
 func (g teacherGain) String() string {
 	return fmt.Sprintf("L(student) = %.5f vs teacher %.5f +- %.5f minus gain %.5f (G %.4f - R* %.4f - 3 T+ %.4f - 2 eps_H %.4f): bound %.5f",
 		g.student, g.teacherMean, g.teacherRadius, g.gain(), g.sampler, g.bayes, g.tvUpper, g.est, g.bound())
@@ -710,78 +708,6 @@ func (nt *nnTeachers) votes(K int) []float64 {
 		}
 	}
 	return v
-}
-
-// voteSpread is the check that the first K teachers answer like independent
-// samplers: their vote share v_K(e) at each evaluation point stays as close
-// to eta(x_e) as K independent draws allow. With
-//
-//	S_K = (1/N) sum_e TV(v_K(e), eta(x_e)),
-//
-// given all positions the labels are independent and, per class c, the
-// number of votes for c at x_e is Poisson-binomial with the neighbours'
-// eta_c, so E S_K = (1/N) sum_e 1/2 sum_c E|X_c/K - eta_c(x_e)| is exact;
-// label i of teacher t moves S_K by at most c_ti = (1/K) #{e: NN_t(e) = i}/N
-// (one vote moves between two classes), so S_K <= E S_K + sqrt(ln(2/delta)/2
-// sum c_ti^2) with probability 1 - delta (McDiarmid). And, exactly (Jensen),
-//
-//	E S_K <= jensen_K = (1/N) sum_e 1/2 sum_c (|pbar_c(e) - eta_c(x_e)| + sqrt(sum_t p_tc(e)(1 - p_tc(e)))/K),
-//
-// a boundary term plus a spread falling like 1/sqrt(K). K copies of one
-// teacher all vote alike, so their S_K stays at one teacher's, about G.
-type voteSpread struct {
-	K        int
-	measured float64 // S_K (after the labels)
-	expected float64 // E S_K
-	radius   float64 // McDiarmid radius at delta
-	jensen   float64 // the exact bound on E S_K
-}
-
-func (v voteSpread) upper() float64 { return v.expected + v.radius }
-func (v voteSpread) holds() bool    { return v.measured <= v.upper() }
-func (v voteSpread) String() string {
-	return fmt.Sprintf("S_%d = %.5f vs E S_K %.5f + radius %.5f (Jensen bound %.5f)", v.K, v.measured, v.expected, v.radius, v.jensen)
-}
-
-// analyseSpread computes the label-free part of voteSpread for the first K
-// teachers at delta.
-func (nt *nnTeachers) analyseSpread(K int, delta float64) voteSpread {
-	eval := nt.eval
-	n, k := eval.len(), nt.tab.k
-	p := make([]float64, K)
-	law := make([]float64, K+1)
-	v := voteSpread{K: K}
-	for e := range n {
-		eta := eval.posterior(e)
-		for c := range k {
-			mean, vari := 0.0, 0.0
-			for t := range K {
-				p[t] = nt.neighbourPosterior(t, e)[c]
-				mean += p[t]
-				vari += p[t] * (1 - p[t])
-			}
-			PoissonBinomial(p, law)
-			v.expected += meanAbsRate(law, eta[c]) / 2
-			v.jensen += (math.Abs(mean/float64(K)-eta[c]) + math.Sqrt(vari)/float64(K)) / 2
-		}
-	}
-	v.expected /= float64(n)
-	v.jensen /= float64(n)
-	v.radius = BoundedDifferences(nt.shareSumSq(K, func(int) float64 { return 1 }, 1/float64(K)), delta)
-	return v
-}
-
-// measureSpread fills v.measured from the drawn labels and returns the vote
-// shares (N x k).
-func (nt *nnTeachers) measureSpread(v *voteSpread) []float64 {
-	votes := nt.votes(v.K)
-	k := nt.tab.k
-	s := 0.0
-	for e := range nt.eval.len() {
-		s += tv(votes[e*k:(e+1)*k], nt.eval.posterior(e))
-	}
-	v.measured = s / float64(nt.eval.len())
-	return votes
 }
 
 // ---------------------------------------------------------------------------
