@@ -683,7 +683,7 @@ func TestCheckingALearnerTable(t *testing.T) {
 		t.Skip("runs with -claims.report=DIR: it feeds the report")
 	}
 	checks := []tableCheck{{name: "CheckSampler (SamplerGap on 3 problems)", run: samplerColumn}, {name: "CheckGoodTeacher (TeacherGap on 3 grids)", run: teacherColumn}}
-	rows := tableLearners()
+	rows := append(tableLearners(), teacherTableLearners()...)
 	var b strings.Builder
 	b.WriteString("## Checking a learner\n\n")
 	b.WriteString("Each learner is run through the checks' measurements on fixed problems (Smooth d = 2, k = 2; a random 3 x 3 Grid, k = 3; " +

@@ -450,3 +450,13 @@ func TestGoodTeacherVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// teacherTableLearners are the rows the teacher column adds to the
+// "Checking a learner" table: teachers biased toward one class, which are
+// no samplers and mislead their students.
+func teacherTableLearners() []tableLearner {
+	return []tableLearner{
+		{name: "1-NN answering class 0 on 40%", what: "classOnShare(1-NN, 0, 0.4)", learner: classOnShare(learners.KNN{K: 1}, 0, 0.4)},
+		{name: "1-NN pushed toward class 1", what: "classOnShare(1-NN, 1, 0.2): eta_1 + 0.2 (1 - eta_1), about +0.1 near the boundary", learner: classOnShare(learners.KNN{K: 1}, 1, 0.2)},
+	}
+}
