@@ -191,7 +191,8 @@ func falsifierD5Flip(c *Check) {
 	delta := d5Delta()
 	n := d5N
 	nf := float64(n)
-	dt, _, err := newD5Teacher(tab, learners.KNN{K: 1}, 10000, n, c.Seed("seed"))
+	seed := c.Seed("seed")
+	dt, _, err := newD5Teacher(tab, learners.KNN{K: 1}, 10000, n, seed)
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
@@ -207,11 +208,11 @@ func falsifierD5Flip(c *Check) {
 		c.Unresolved("%v, share %.4f: |mu' - mu| = %.5f within the radii %.5f + %.5f", g, q, math.Abs(muMut-dt.mu), r, rMut)
 	}
 	// The same training set and labels (stream Train and Labels of the seed).
-	dt2, teacher, err := newD5Teacher(tab, flipAnswers(learners.KNN{K: 1}, q), 10000, n, c.Seed("seed"))
+	_, teacher, err := newD5Teacher(tab, flipAnswers(learners.KNN{K: 1}, q), 10000, n, seed)
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
-	labels, err := learners.LabelWith(teacher, dt2.x, nil)
+	labels, err := learners.LabelWith(teacher, dt.x, nil)
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
