@@ -27,7 +27,8 @@ import (
 //
 // and, exactly, the teacher answers each unlabeled point with the label of
 // its Voronoi region. MDD (risk): the labels assertion's Detectable(radius,
-// radius) at n = 400000, about 0.006 to 0.009 (the Bernoulli noise of the
+// radius) at n = 400000, median 0.0102, worst 0.0105 over 20 cases (the
+// Bernoulli noise of the
 // unlabeled points, 1/sqrt(n)); the student assertion's is its tolerance
 // 2 eps + 2 eps_H (0.02 to 0.2: the estimation term over k^J histograms).
 // A teacher whose answers' Bayes-disagreement rate moves by more than the
