@@ -682,8 +682,8 @@ func TestCheckingALearnerTable(t *testing.T) {
 	if !reportRequested() {
 		t.Skip("runs with -claims.report=DIR: it feeds the report")
 	}
-	checks := []tableCheck{{name: "CheckSampler (SamplerGap on 3 problems)", run: samplerColumn}}
-	rows := tableLearners()
+	checks := []tableCheck{{name: "CheckSampler (SamplerGap on 3 problems)", run: samplerColumn}, {name: "CheckGoodTeacher (TeacherGap on 3 grids)", run: teacherColumn}}
+	rows := append(tableLearners(), teacherTableLearners()...)
 	var b strings.Builder
 	b.WriteString("## Checking a learner\n\n")
 	b.WriteString("Each learner is run through the checks' measurements on fixed problems (Smooth d = 2, k = 2; a random 3 x 3 Grid, k = 3; " +
@@ -695,6 +695,13 @@ func TestCheckingALearnerTable(t *testing.T) {
 		"moves a cell's rates by 0.05 x TV(rates, uniform), about 0.01 here, against a level-0 MDD near 0.018 for a black box at these " +
 		"sizes (claims S4 and S5, which know the learner is 1-NN, reach MDDs near 0.004 and kill it: see the mutation matrix); the slow " +
 		"kernel learners run at M = 4000, where the MDD is near 0.16.\n\n")
+	b.WriteString("The CheckGoodTeacher column runs TeacherGap at CheckGoodTeacher's defaults (16 teachers of M = 1000, N = 40000, " +
+		"TeacherEps 0.005; M = 1000 for the slow kernel learners too) on three fixed noisy clean-label grids (binary 4 x 4 at noise 0.3, " +
+		"binary line of 8 cells at noise 0.4, three classes 4 x 4 at noise 0.2). A teacher passes when its distilled student's exact " +
+		"excess risk is at most 2 TeacherEps + 2 eps_H; **MDD** is that tolerance in risk (a teacher whose per-cell plurality label " +
+		"has a larger excess fails with probability 1 - delta). The route says why a passing teacher is good: sampler (the pool's " +
+		"certified cell gap puts 2 gap + 2 eps_H under 0.25) or Bayes label (in every cell the teachers answer a non-Bayes label " +
+		"less than half the time, certified).\n\n")
 	b.WriteString("| learner | what it is | expected |")
 	for _, c := range checks {
 		b.WriteString(" " + c.name + " |")

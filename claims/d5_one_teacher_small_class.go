@@ -10,37 +10,54 @@ import (
 )
 
 // claimD5 is claim D5: one teacher into a small class. A single 1-NN teacher
-// h on m >> J labels is an eps-sampler with respect to the histograms H on
-// J cells: eps = (1/J) sum_B TV(rate_h(B), eta(B)), rate_h(B) its label
-// rates on cell B, bounds sup_{h' in H} |L_D~(h') - L_D(h')| (D~ = the law of
-// (x, h(x))). The n unlabeled points it labels are i.i.d. from D~ given h, so
-// the ERM histogram student satisfies, with probability at least 1 - delta,
+// h (c.KNN(1)) on m >> J labels is an eps-sampler with respect to the
+// histograms H on J cells: eps = (1/J) sum_B TV(rate_h(B), eta(B)),
+// rate_h(B) its label rates on cell B, bounds sup_{h' in H} |L_D~(h') -
+// L_D(h')| (D~ = the law of (x, h(x))). The n unlabeled points it labels are
+// i.i.d. from D~ given h. The grid is one-dimensional, where a 1-NN
+// teacher's regions are intervals and its label rates per cell are exact
+// (voronoi1D). Two calibrated assertions in risk, at delta = c.Delta:
 //
-//	L(student) <= min_H L + 2 eps + 2 sqrt((J ln k + ln(2/delta)) / (2n)).
+//   - (labels) given h, S = (1/n) sum_j 1{h(x_j) != Bayes(x_j)} is a mean of
+//     i.i.d. Bernoulli(mu), mu = (1/J) sum_B (1 - rate_h(B)_Bayes(B)) exact:
+//     |S - mu| <= Bernstein radius with the exact variance mu (1 - mu);
+//   - (student) the ERM histogram student (c.Histogram) satisfies
+//     L(student) <= min_H L + 2 eps + 2 sqrt((J ln k + ln(2/delta)) / (2n)),
+//     min_H L = R*, L(student) and eps exact.
 //
-// The grid is one-dimensional, where a 1-NN teacher's regions are intervals
-// and eps is computed exactly per cell from eta and the teacher's labels
-// (voronoi1D; the teacher's answers on the unlabeled points are checked
-// against those regions), min_H L = R* and L(student) are exact, so the only
-// slack is the estimation term at delta = c.Delta.
+// and, exactly, the teacher answers each unlabeled point with the label of
+// its Voronoi region. MDD (risk): the labels assertion's Detectable(radius,
+// radius) at n = 400000, median 0.0102, worst 0.0105 over 20 cases (the
+// Bernoulli noise of the
+// unlabeled points, 1/sqrt(n)); the student assertion's is its tolerance
+// 2 eps + 2 eps_H (0.02 to 0.2: the estimation term over k^J histograms).
+// A teacher whose answers' Bayes-disagreement rate moves by more than the
+// MDD (a 1-NN answering at random on a share of the queries: the edge
+// falsifier) is rejected with probability 1 - delta.
 var claimD5 = Claim{
 	ID:     "D5",
 	Title:  "One teacher distilled into a small class: the student's excess risk is at most 2 eps + the estimation term",
 	Source: "Kaplun, Malach, Nakkiran, Shalev-Shwartz 2022, Section 4 (eps-samplers with respect to a class); Nakkiran and Bansal 2020",
 	Statement: "A 1-NN teacher on m >> J labels is an eps-sampler w.r.t. histograms on J cells, eps = (1/J) sum_B TV(rate(B), eta(B)) exact; " +
+		"its answers' Bayes-disagreement rate on n points is within a Bernstein radius of its exact mean; " +
 		"its ERM histogram student has L(student) <= min_H L + 2 eps + 2 sqrt((J ln k + ln(2/delta))/(2n)).",
 	Kind:       FiniteBound,
+	Unit:       "risk",
 	Checks:     d5Checks,
 	Assertions: d5Assertions,
 	Property:   propertyD5,
-	Falsifiers: []Falsifier{{
-		Name: "unrestricted-student", Checks: 5, Assertions: 1, Property: falsifierD5Unrestricted,
-	}},
+	Falsifiers: []Falsifier{
+		{Name: "unrestricted-student", Checks: 5, Assertions: 1, Property: falsifierD5Unrestricted},
+		{Name: "teacher-flipping-a-share-at-1.5-MDD", Checks: 5, Assertions: 1, Property: falsifierD5Flip},
+	},
 }
 
 func init() { register(claimD5) }
 
-const d5Checks, d5Assertions = 5, 1
+const d5Checks, d5Assertions = 5, 2
+
+// d5N is the number of unlabeled points of D5's claim and edge falsifier.
+const d5N = 400000
 
 // Sizes of the falsifier's unrestrictedCase (two cells) at the default
 // budget; d5FalsifierSizes scales them with ln(1/delta).
@@ -55,7 +72,7 @@ func d5FalsifierSizes(delta float64) (m, n int) {
 	return int(d5FalsifierM * scale), int(d5FalsifierN * scale)
 }
 
-// d5Delta is the delta of claim D5's check, at which its falsifier runs it.
+// d5Delta is the delta of claim D5's check, at which its falsifiers run it.
 func d5Delta() float64 { return claimDelta(checksFor(d5Checks), d5Assertions) }
 
 // d5Spec: random one-dimensional grids with up to 16 cells and 4 classes.
@@ -67,30 +84,82 @@ func d5Check(tab gridTable, student, gap float64, n int, delta float64) studentB
 	return studentBound{student: student, best: tab.bayes(), gap: gap, est: histogramEstimation(n, tab.cells, tab.k, delta)}
 }
 
+// d5StudentAssertion returns the student assertion's excess, tolerance and
+// MDD (the tolerance: the risk is exact).
+func d5StudentAssertion(v studentBound) (excess, tol, mdd float64) {
+	tol = v.bound() - v.best
+	return v.student - v.best, tol, Detectable(tol, 0)
+}
+
+// d5Teacher is one drawn 1-d case: the teacher's training set, its exact
+// regions and Bayes-disagreement rate mu, and the unlabeled points.
+type d5Teacher struct {
+	tab gridTable
+	y   []int
+	vor voronoi1D
+	mu  float64
+	x   []float64
+}
+
+// newD5Teacher draws m training points and their labels and n unlabeled
+// points (streams of seed), fits the teacher with learner and computes mu.
+func newD5Teacher(tab gridTable, learner learners.Learner, m, n int, seed uint64) (*d5Teacher, learners.Classifier, error) {
+	st := gen.NewStreams(seed)
+	train := drawPoints(tab.grid, st.Train, m)
+	dt := &d5Teacher{tab: tab, y: train.drawLabels(st.Labels), vor: newVoronoi1D(train.x)}
+	teacher, err := learner.Fit(train.dataset(dt.y))
+	if err != nil {
+		return nil, nil, err
+	}
+	rates := dt.vor.cellRates(tab, dt.y)
+	bayes := tab.bayesLabels()
+	for b := range tab.cells {
+		dt.mu += 1 - rates[b*tab.k+bayes[b]]
+	}
+	dt.mu = min(1, max(0, dt.mu/float64(tab.cells)))
+	dt.x = gen.SampleX(tab.grid, st.Unlabeled, n)
+	return dt, teacher, nil
+}
+
+// disagreement returns S, the share of labels that are not their point's
+// Bayes label, the Bernstein radius of mu at delta and the MDD.
+func (dt *d5Teacher) disagreement(labels []int, delta float64) (s, radius, mdd float64) {
+	bayes := dt.tab.bayesLabels()
+	for j, c := range labels {
+		if c != bayes[dt.tab.cellOf(dt.x[j:j+1])] {
+			s++
+		}
+	}
+	n := float64(len(labels))
+	radius = Bernstein(n*dt.mu*(1-dt.mu), 1, delta) / n
+	return s / n, radius, Detectable(radius, radius)
+}
+
 func propertyD5(c *Check) {
 	g := drawGrid(c, d5Spec)
 	m := rapid.SampledFrom([]int{2000, 10000}).Draw(c.T, "m")
-	const n = 50000
+	n := d5N
 	tab := newGridTable(g)
-	st := gen.NewStreams(c.Seed("seed"))
-	train := drawPoints(g, st.Train, m)
-	y := train.drawLabels(st.Labels)
-	teacher, err := learners.KNN{K: 1}.Fit(train.dataset(y))
+	dt, teacher, err := newD5Teacher(tab, c.KNN(1), m, n, c.Seed("seed"))
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
-	x := gen.SampleX(g, st.Unlabeled, n)
-	labels, err := learners.LabelWith(teacher, x, nil)
+	labels, err := learners.LabelWith(teacher, dt.x, nil)
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
-	vor := newVoronoi1D(train.x)
+	if err := checkLabels(labels, tab.k); err != nil {
+		c.Fatalf("D5: %v", err)
+	}
+	if s, r, mdd := dt.disagreement(labels, c.Delta); c.Calibrated(math.Abs(s-dt.mu), r, mdd) {
+		c.Fatalf("D5: %v, m = %d: the teacher's Bayes-disagreement rate %.5f on %d points is off its exact %.5f by more than %.5f", g, m, s, n, dt.mu, r)
+	}
 	for j, lab := range labels {
-		if i := vor.owner(x[j]); lab != y[i] {
-			c.Fatalf("D5: the 1-NN teacher answers %d at %v, its region's label is %d", lab, x[j], y[i])
+		if i := dt.vor.owner(dt.x[j]); lab != dt.y[i] {
+			c.Fatalf("D5: the 1-NN teacher answers %d at %v, its region's label is %d", lab, dt.x[j], dt.y[i])
 		}
 	}
-	student, err := learners.Distill(learners.Histogram{Resolution: tab.r}, x, 1, labels, tab.k)
+	student, err := learners.Distill(c.Histogram(learners.Histogram{Resolution: tab.r}), dt.x, 1, labels, tab.k)
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
@@ -98,10 +167,59 @@ func propertyD5(c *Check) {
 	if err != nil {
 		c.Fatalf("D5: %v", err)
 	}
-	v := d5Check(tab, risk, vor.exactCellGap(tab, y), n, c.Delta)
-	c.Margin(v.margin())
-	if v.student > v.bound() {
-		c.Fatalf("D5: %v, m = %d, n = %d: %v (teacher's risk %.5f)", g, m, n, v, vor.risk(tab, y))
+	v := d5Check(tab, risk, dt.vor.exactCellGap(tab, dt.y), n, c.Delta)
+	if ex, tol, mdd := d5StudentAssertion(v); c.Calibrated(ex, tol, mdd) {
+		c.Fatalf("D5: %v, m = %d, n = %d: %v (teacher's risk %.5f)", g, m, n, v, dt.vor.risk(tab, dt.y))
+	}
+}
+
+// d5EdgeFactor is the edge falsifier's target shift in MDDs.
+const d5EdgeFactor = 1.5
+
+// falsifierD5Flip: the 1-NN teacher answering a uniform random class (by
+// the query's hash, flipAnswers: the mutant knn-flip's bug) on a share q of
+// the queries, q chosen from the fitted teacher (before the unlabeled
+// points) so that the shift of the Bayes-disagreement rate, q ((k-1)/k -
+// mu), is d5EdgeFactor times the MDD. Power: with the hash taken as
+// independent of the position (it looks so; flipAnswers), the mutant's
+// answers disagree with the Bayes label i.i.d. with probability mu' =
+// (1 - q) mu + q (k-1)/k, so D5's labels assertion rejects, except with
+// probability c.Delta, whenever |mu' - mu| > radius + mutant radius
+// (Bernstein at mu' (1 - mu')); the case resolves iff that holds.
+func falsifierD5Flip(c *Check) {
+	g := drawGrid(c, d5Spec)
+	tab := newGridTable(g)
+	delta := d5Delta()
+	n := d5N
+	nf := float64(n)
+	seed := c.Seed("seed")
+	dt, _, err := newD5Teacher(tab, learners.KNN{K: 1}, 10000, n, seed)
+	if err != nil {
+		c.Fatalf("D5: %v", err)
+	}
+	r := Bernstein(nf*dt.mu*(1-dt.mu), 1, delta) / nf
+	gap := float64(tab.k-1)/float64(tab.k) - dt.mu
+	if gap <= 2*r {
+		c.Unresolved("%v: (k-1)/k - mu = %.4f: flipping to uniform barely moves the answers", g, gap)
+	}
+	q := min(1, d5EdgeFactor*2*r/gap)
+	muMut := (1-q)*dt.mu + q*float64(tab.k-1)/float64(tab.k)
+	rMut := Bernstein(nf*muMut*(1-muMut), 1, c.Delta) / nf
+	if math.Abs(muMut-dt.mu) <= r+rMut {
+		c.Unresolved("%v, share %.4f: |mu' - mu| = %.5f within the radii %.5f + %.5f", g, q, math.Abs(muMut-dt.mu), r, rMut)
+	}
+	// The same training set and labels (stream Train and Labels of the seed).
+	_, teacher, err := newD5Teacher(tab, flipAnswers(learners.KNN{K: 1}, q), 10000, n, seed)
+	if err != nil {
+		c.Fatalf("D5: %v", err)
+	}
+	labels, err := learners.LabelWith(teacher, dt.x, nil)
+	if err != nil {
+		c.Fatalf("D5: %v", err)
+	}
+	s, rr, mdd := dt.disagreement(labels, delta)
+	if !c.Calibrated(math.Abs(s-dt.mu), rr, mdd) {
+		c.Fatalf("D5 accepted a 1-NN teacher flipping a share %.4f on %v: S = %.5f, mu = %.5f, radius %.5f (mutant's mu' %.5f)", q, g, s, dt.mu, rr, muMut)
 	}
 }
 
@@ -139,8 +257,7 @@ func falsifierD5Unrestricted(c *Check) {
 		c.Fatalf("D5: %v", err)
 	}
 	v := d5Check(tab, uc.studentRisk, uc.teacherGap, uc.n, delta)
-	c.Margin(v.student - v.bound())
-	if v.student <= v.bound() {
+	if ex, tol, mdd := d5StudentAssertion(v); !c.Calibrated(ex, tol, mdd) {
 		c.Fatalf("D5 accepted the unrestricted 1-NN student on %v: %v (guaranteed L >= %.4f > %.4f)", tab.grid, v, lower, largest.bound())
 	}
 }

@@ -2,12 +2,14 @@ package claims
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
@@ -366,7 +368,7 @@ func TestTeacherGapBadInput(t *testing.T) {
 		{"typed-nil learner", learners.LearnerFunc(nil), ok, "nil learner"},
 		{"zero Grid", learners.KNN{K: 1}, TeacherProblem{Grid: &gen.Grid{}, Pool: 2, M: 20, N: 40, Eval: 8}, "d = 0, k = 0, r = 0"},
 	} {
-		_, err := TeacherGap(tc.learner, tc.p, 1e-3)
+		_, err := TeacherGap(tc.learner, tc.p, DefaultTeacherEps, 1e-3)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
 			continue
@@ -377,7 +379,7 @@ func TestTeacherGapBadInput(t *testing.T) {
 	}
 
 	nn := learners.KNN{K: 1}
-	def := teacherConfig{pool: 16, m: 1000, n: 40000, eval: 16000, checks: 5, tol: 0.25, falseAlarm: 1e-6}
+	def := defaultTeacherConfig()
 	if err := def.validate(nn); err != nil {
 		t.Errorf("default options: %v", err)
 	}
@@ -392,8 +394,8 @@ func TestTeacherGapBadInput(t *testing.T) {
 		{nn, TeacherTrainingSize(1), "TeacherTrainingSize(1)"},
 		{nn, TeacherUnlabeled(0), "TeacherUnlabeled(0)"},
 		{nn, TeacherEvalPoints(-1), "TeacherEvalPoints(-1)"},
-		{nn, TeacherTolerance(math.NaN()), "TeacherTolerance(NaN)"},
-		{nn, TeacherTolerance(math.Inf(1)), "TeacherTolerance(+Inf)"},
+		{nn, TeacherEps(math.NaN()), "TeacherEps(NaN)"},
+		{nn, TeacherEps(math.Inf(1)), "TeacherEps(+Inf)"},
 		{nn, TeacherChecks(0), "TeacherChecks(0)"},
 		{nn, TeacherFalseAlarm(0), "TeacherFalseAlarm(0)"},
 	} {
@@ -404,5 +406,57 @@ func TestTeacherGapBadInput(t *testing.T) {
 		if err := cfg.validate(tc.learner); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.want, err, tc.want)
 		}
+	}
+}
+
+// teacherColumn is the teacher-verdict column of the report's "Checking a
+// learner" table (TestCheckingALearnerTable): goodTeacherVerdict at
+// CheckGoodTeacher's defaults (smaller training sets for the slow kernel
+// learners).
+func teacherColumn(l tableLearner) string {
+	var opts []TeacherOption
+	if l.m > 0 {
+		opts = append(opts, TeacherTrainingSize(min(l.m, 1000)))
+	}
+	start := time.Now()
+	pass, mdd, msg := goodTeacherVerdict(l.learner, opts...)
+	verdict := msg
+	if !pass {
+		verdict = "**" + msg + "**"
+	}
+	return fmt.Sprintf("%s; MDD %.4f (risk); %.2f s", verdict, mdd, time.Since(start).Seconds())
+}
+
+// TestGoodTeacherVerdicts checks goodTeacherVerdict (fixed problems and
+// seeds, so deterministic) on the learners the issue names: samplers (1-NN,
+// 1-NN answering at random on 15% of the queries) pass (the 25-NN majority
+// passes too: see the report's table); 1-NN answering class 0 on 40% of
+// the queries and 1-NN pushed toward class 1 by 0.2 (1 - eta_1) fail, the
+// latter on the noise-0.4 line at an excess of 0.1, about 2.3 MDDs (0.043).
+func TestGoodTeacherVerdicts(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		l    learners.Learner
+		pass bool
+	}{
+		{"1-NN", learners.KNN{K: 1}, true},
+		{"1-NN flipping 15%", flipAnswers(learners.KNN{K: 1}, 0.15), true},
+		{"class 0 on 40%", classOnShare(learners.KNN{K: 1}, 0, 0.4), false},
+		{"eta_1 + 0.2 (1 - eta_1)", classOnShare(learners.KNN{K: 1}, 1, 0.2), false},
+	} {
+		pass, mdd, msg := goodTeacherVerdict(c.l)
+		if pass != c.pass || !(mdd > 0 && mdd < 0.06) {
+			t.Errorf("%s: pass %v (want %v), MDD %.4f: %s", c.name, pass, c.pass, mdd, msg)
+		}
+	}
+}
+
+// teacherTableLearners are the rows the teacher column adds to the
+// "Checking a learner" table: teachers biased toward one class, which are
+// no samplers and mislead their students.
+func teacherTableLearners() []tableLearner {
+	return []tableLearner{
+		{name: "1-NN answering class 0 on 40%", what: "classOnShare(1-NN, 0, 0.4)", learner: classOnShare(learners.KNN{K: 1}, 0, 0.4)},
+		{name: "1-NN pushed toward class 1", what: "classOnShare(1-NN, 1, 0.2): eta_1 + 0.2 (1 - eta_1), about +0.1 near the boundary", learner: classOnShare(learners.KNN{K: 1}, 1, 0.2)},
 	}
 }

@@ -131,7 +131,7 @@ func figureEnsembles(rng *rand.Rand, path string) error {
 		return err
 	}
 	checks := analyseEnsembles(strong, figureEnsembleKs, figureDelta)
-	if err := measureEnsembles(strong, checks); err != nil {
+	if _, err := measureEnsembles(strong, checks, learners.NewMajority); err != nil {
 		return err
 	}
 	x := drawPoints(grid, rng, figurePoolN).x

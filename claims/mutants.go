@@ -395,3 +395,33 @@ func (s secondLabelCells) Fit(train learners.Dataset) (learners.Classifier, erro
 		return nil
 	}}, nil
 }
+
+// saltClassShare is the salt of classOnShare's hash.
+const saltClassShare uint64 = 0x6d7574616e74 + 0x100
+
+// classOnShare returns the learner that answers as base, except on a share q
+// of the queries (by hash) where it answers class: a teacher biased toward
+// one class, whose label law becomes (1 - q) q(.|x) + q onehot(class). With
+// q = 0.4 and class 0 it moves a binary cell's plurality wherever eta_0 >
+// 1/6; with q = 0.2 toward class 1 it adds 0.2 (1 - eta_1), about 0.1 near
+// the decision boundary.
+func classOnShare(base learners.Learner, class int, q float64) learners.Learner {
+	return learners.LearnerFunc(func(train learners.Dataset) (learners.Classifier, error) {
+		h, err := base.Fit(train)
+		if err != nil {
+			return nil, err
+		}
+		return rowClassifier{base: h, batch: func(x []float64, dst []int, rng *rand.Rand) error {
+			if err := h.PredictBatch(x, dst, rng); err != nil {
+				return err
+			}
+			d := h.Dim()
+			for j := range dst {
+				if unitHash(x[j*d:(j+1)*d], saltClassShare) < q {
+					dst[j] = class
+				}
+			}
+			return nil
+		}}, nil
+	})
+}

@@ -236,3 +236,40 @@ func ColouredBernstein(chi int, v, b, delta float64) float64 {
 	s := 25 * float64(chi) / 16
 	return Bernstein(s*v, s*b, delta)
 }
+
+// freedmanRatio is the ratio of FreedmanRadius's geometric grid of
+// variance levels: a realized variance is rounded up by at most this factor
+// (at most sqrt(1.25) on the radius), and the grid's levels cost a union
+// bound ln(levels) in the exponent.
+const freedmanRatio = 1.25
+
+// FreedmanRadius returns the radius of Freedman's inequality for a
+// martingale S = sum_i D_i whose differences satisfy |D_i| <= b and whose
+// predictable quadratic variation V = sum_i Var(D_i | F_{i-1}) is at most
+// vmax, evaluated at the realized V = v:
+//
+//	P(|S| >= t, V <= u) <= 2 exp(-t^2 / (2 (u + b t/3)))   (Freedman 1975),
+//
+// applied on the grid u_j = b^2 freedmanRatio^j, j = 0..J-1, J = 1 +
+// ceil(log_1.25(vmax/b^2)) (so u_{J-1} >= vmax >= V), each level at
+// delta/J: with probability at least 1 - delta, |S| < Bernstein(u_j, b,
+// delta/J) for the smallest u_j >= max(V, b^2). The radius adapts to the
+// variance the martingale actually accumulated, at the price of ln J in
+// the exponent. It panics if b <= 0, v or vmax is negative or NaN, or v >
+// vmax.
+func FreedmanRadius(v, b, vmax, delta float64) float64 {
+	checkDelta(delta)
+	if !(b > 0) || !(v >= 0) || !(vmax >= v) || math.IsInf(vmax, 1) {
+		panic(fmt.Sprintf("claims: FreedmanRadius with v = %v, b = %v, vmax = %v", v, b, vmax))
+	}
+	floor := b * b
+	levels := 1
+	if vmax > floor {
+		levels += int(math.Ceil(math.Log(vmax/floor) / math.Log(freedmanRatio)))
+	}
+	u := floor
+	for u < v {
+		u *= freedmanRatio
+	}
+	return Bernstein(u, b, delta/float64(levels))
+}

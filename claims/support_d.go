@@ -370,8 +370,7 @@ type studentBound struct {
 	est     float64 // eps_H
 }
 
-func (s studentBound) bound() float64  { return s.best + 2*s.gap + 2*s.est }
-func (s studentBound) margin() float64 { return s.bound() - s.student }
+func (s studentBound) bound() float64 { return s.best + 2*s.gap + 2*s.est }
 func (s studentBound) String() string {
 	return fmt.Sprintf("L(student) = %.5f vs bound %.5f = min_H L %.5f + 2 gap %.5f + 2 eps_H %.5f",
 		s.student, s.bound(), s.best, s.gap, s.est)
@@ -391,6 +390,16 @@ func (s studentBound) String() string {
 //
 // the first because D~'s conditional at x is q(.|x) = E eta(X_NN(x)) and TV
 // is convex (TV(D~, D) = E_x TV(q(.|x), eta(x)) <= E TV(eta(X_NN), eta(x))).
+//
+// Given the positions x_j and X_j the labels are independent, y_j ~ eta(X_j)
+// (the nearest of the m fresh points is chosen by position), so two label
+// statistics have exact conditional means and variances (D1's and D2's
+// sharp assertions):
+//
+//	S = (1/n) sum_j 1{y_j != Bayes(x_j)},   E S = (1/n) sum_j (1 - eta_Bayes(x_j)(X_j)),
+//	l = (1/n) sum_j l_j,                    E l = (1/n) sum_j sum_c eta_c(X_j) (1 - eta_c(x_j)),
+//
+// with variances the sums of the terms' Bernoulli or categorical variances.
 type independentRun struct {
 	tab               gridTable
 	n, m              int
@@ -398,20 +407,51 @@ type independentRun struct {
 	tvMean, tvVar     float64 // A^ = mean Z_j and its sample variance
 	lossMean, lossVar float64 // mean l_j and its sample variance
 	counts            []int   // unlabeled points per cell
+
+	lab     labelStat // S
+	loss    labelStat // l with its exact conditional mean
+	labMut  labelStat // S's exact mean and variance under flipRows(flip) (flip > 0)
+	lossMut labelStat // l's exact mean and variance under flipRows(flip) (flip > 0)
+}
+
+// labelStat is a mean over the n points of independent terms in [0, 1] with
+// its exact conditional mean and sum of variances.
+type labelStat struct {
+	measured, mean, varSum float64
+}
+
+// radius returns Bernstein's radius of the mean at delta (range 1 per term).
+func (l labelStat) radius(n int, delta float64) float64 {
+	return Bernstein(l.varSum, 1, delta) / float64(n)
 }
 
 // runIndependent draws n unlabeled points from the grid (stream Unlabeled of
 // seed), labels each with its own 1-NN teacher on m fresh points from src
-// (stream Train) and distils into the histogram on the grid's cells.
+// (stream Train) and distils into the histogram on the grid's cells, with the
+// production implementations.
 func runIndependent(tab gridTable, src learners.Source, n, m int, seed uint64) (independentRun, error) {
+	return runIndependentWith(nil, tab, src, n, m, seed, 0)
+}
+
+// runIndependentWith is runIndependent with the implementations of c
+// (c.LabelIndependentNN, c.Histogram; nil: production); flip > 0 replaces
+// the labels of a share flip of the points by flipRows (the mutant
+// independent-nn-flip's bug, the edge falsifier of D1) and fills labMut.
+func runIndependentWith(c *Check, tab gridTable, src learners.Source, n, m int, seed uint64, flip float64) (independentRun, error) {
 	st := gen.NewStreams(seed)
 	x := gen.SampleX(tab.grid, st.Unlabeled, n)
 	nb := make([]float64, len(x))
-	y, err := learners.LabelIndependentNN(src, m, x, tab.d, st.Train, nb)
+	y, err := c.LabelIndependentNN(src, m, x, tab.d, st.Train, nb)
 	if err != nil {
 		return independentRun{}, err
 	}
-	h, err := learners.Distill(learners.Histogram{Resolution: tab.r}, x, tab.d, y, tab.k)
+	if flip > 0 {
+		flipRows(y, x, tab.d, tab.k, flip)
+	}
+	if err := checkLabels(y, tab.k); err != nil {
+		return independentRun{}, err
+	}
+	h, err := learners.Distill(c.Histogram(learners.Histogram{Resolution: tab.r}), x, tab.d, y, tab.k)
 	if err != nil {
 		return independentRun{}, err
 	}
@@ -423,16 +463,69 @@ func runIndependent(tab gridTable, src learners.Source, n, m int, seed uint64) (
 	l := make([]float64, n)
 	run.counts = make([]int, tab.cells)
 	d := tab.d
+	bayes := tab.bayesLabels()
+	flipped := make([]int, 1)
 	for j := range n {
-		b := tab.cellOf(x[j*d : (j+1)*d])
+		row := x[j*d : (j+1)*d]
+		b := tab.cellOf(row)
 		run.counts[b]++
 		e := tab.posterior(b)
-		z[j] = tv(e, tab.posterior(tab.cellOf(nb[j*d:(j+1)*d])))
+		nbEta := tab.posterior(tab.cellOf(nb[j*d : (j+1)*d]))
+		z[j] = tv(e, nbEta)
 		l[j] = 1 - e[y[j]]
+		q := 1 - nbEta[bayes[b]]
+		if y[j] != bayes[b] {
+			run.lab.measured++
+		}
+		run.lab.mean += q
+		run.lab.varSum += q * (1 - q)
+		m1, m2 := 0.0, 0.0
+		for c, p := range nbEta {
+			m1 += p * (1 - e[c])
+			m2 += p * (1 - e[c]) * (1 - e[c])
+		}
+		run.loss.mean += m1
+		run.loss.varSum += max(0, m2-m1*m1)
+		if flip > 0 {
+			flipped[0] = -1
+			flipRows(flipped, row, d, tab.k, flip)
+			if flipped[0] >= 0 {
+				if flipped[0] != bayes[b] {
+					run.labMut.mean++
+				}
+				run.lossMut.mean += 1 - e[flipped[0]]
+			} else {
+				run.labMut.mean += q
+				run.labMut.varSum += q * (1 - q)
+				run.lossMut.mean += m1
+				run.lossMut.varSum += max(0, m2-m1*m1)
+			}
+		}
 	}
+	nf := float64(n)
+	run.lab.measured /= nf
+	run.lab.mean /= nf
+	run.loss.mean /= nf
+	run.labMut.mean /= nf
+	run.lossMut.mean /= nf
 	run.tvMean, run.tvVar = sampleMeanVar(z)
 	run.lossMean, run.lossVar = sampleMeanVar(l)
+	run.loss.measured = run.lossMean
 	return run, nil
+}
+
+// bayesLabels returns each cell's Bayes label (lowest index among ties).
+func (t gridTable) bayesLabels() []int {
+	out := make([]int, t.cells)
+	for b := range out {
+		e := t.posterior(b)
+		for c := range e {
+			if e[c] > e[out[b]] {
+				out[b] = c
+			}
+		}
+	}
+	return out
 }
 
 // tvUpper returns the upper confidence limit of T at delta: A^ plus the
@@ -496,7 +589,6 @@ func (g teacherGain) gain() float64         { return g.sampler - g.bayes - 3*g.t
 func (g teacherGain) bound() float64        { return g.teacherMean + g.teacherRadius - g.gain() }
 func (g teacherGain) teacherLower() float64 { return g.teacherMean - g.teacherRadius }
 func (g teacherGain) resolved() bool        { return g.bound() < g.teacherLower() }
-func (g teacherGain) holds() bool           { return g.student <= g.bound() }
 func (g teacherGain) String() string {
 	return fmt.Sprintf("L(student) = %.5f vs teacher %.5f +- %.5f minus gain %.5f (G %.4f - R* %.4f - 3 T+ %.4f - 2 eps_H %.4f): bound %.5f",
 		g.student, g.teacherMean, g.teacherRadius, g.gain(), g.sampler, g.bayes, g.tvUpper, g.est, g.bound())
@@ -616,78 +708,6 @@ func (nt *nnTeachers) votes(K int) []float64 {
 		}
 	}
 	return v
-}
-
-// voteSpread is the check that the first K teachers answer like independent
-// samplers: their vote share v_K(e) at each evaluation point stays as close
-// to eta(x_e) as K independent draws allow. With
-//
-//	S_K = (1/N) sum_e TV(v_K(e), eta(x_e)),
-//
-// given all positions the labels are independent and, per class c, the
-// number of votes for c at x_e is Poisson-binomial with the neighbours'
-// eta_c, so E S_K = (1/N) sum_e 1/2 sum_c E|X_c/K - eta_c(x_e)| is exact;
-// label i of teacher t moves S_K by at most c_ti = (1/K) #{e: NN_t(e) = i}/N
-// (one vote moves between two classes), so S_K <= E S_K + sqrt(ln(2/delta)/2
-// sum c_ti^2) with probability 1 - delta (McDiarmid). And, exactly (Jensen),
-//
-//	E S_K <= jensen_K = (1/N) sum_e 1/2 sum_c (|pbar_c(e) - eta_c(x_e)| + sqrt(sum_t p_tc(e)(1 - p_tc(e)))/K),
-//
-// a boundary term plus a spread falling like 1/sqrt(K). K copies of one
-// teacher all vote alike, so their S_K stays at one teacher's, about G.
-type voteSpread struct {
-	K        int
-	measured float64 // S_K (after the labels)
-	expected float64 // E S_K
-	radius   float64 // McDiarmid radius at delta
-	jensen   float64 // the exact bound on E S_K
-}
-
-func (v voteSpread) upper() float64 { return v.expected + v.radius }
-func (v voteSpread) holds() bool    { return v.measured <= v.upper() }
-func (v voteSpread) String() string {
-	return fmt.Sprintf("S_%d = %.5f vs E S_K %.5f + radius %.5f (Jensen bound %.5f)", v.K, v.measured, v.expected, v.radius, v.jensen)
-}
-
-// analyseSpread computes the label-free part of voteSpread for the first K
-// teachers at delta.
-func (nt *nnTeachers) analyseSpread(K int, delta float64) voteSpread {
-	eval := nt.eval
-	n, k := eval.len(), nt.tab.k
-	p := make([]float64, K)
-	law := make([]float64, K+1)
-	v := voteSpread{K: K}
-	for e := range n {
-		eta := eval.posterior(e)
-		for c := range k {
-			mean, vari := 0.0, 0.0
-			for t := range K {
-				p[t] = nt.neighbourPosterior(t, e)[c]
-				mean += p[t]
-				vari += p[t] * (1 - p[t])
-			}
-			PoissonBinomial(p, law)
-			v.expected += meanAbsRate(law, eta[c]) / 2
-			v.jensen += (math.Abs(mean/float64(K)-eta[c]) + math.Sqrt(vari)/float64(K)) / 2
-		}
-	}
-	v.expected /= float64(n)
-	v.jensen /= float64(n)
-	v.radius = BoundedDifferences(nt.shareSumSq(K, func(int) float64 { return 1 }, 1/float64(K)), delta)
-	return v
-}
-
-// measureSpread fills v.measured from the drawn labels and returns the vote
-// shares (N x k).
-func (nt *nnTeachers) measureSpread(v *voteSpread) []float64 {
-	votes := nt.votes(v.K)
-	k := nt.tab.k
-	s := 0.0
-	for e := range nt.eval.len() {
-		s += tv(votes[e*k:(e+1)*k], nt.eval.posterior(e))
-	}
-	v.measured = s / float64(nt.eval.len())
-	return votes
 }
 
 // ---------------------------------------------------------------------------
