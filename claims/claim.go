@@ -99,6 +99,14 @@ type Check struct {
 	rec   *Record
 	impl  *implementations // nil: production (production.go)
 
+	// ClaimDelta is the per-assertion false-alarm probability at which the
+	// claim's own check runs, claimDelta(checksFor(claim.Checks),
+	// claim.Assertions). In a claim's property it equals Delta. In a
+	// falsifier it is the delta of the check the falsifier must fail: a
+	// falsifier runs the claim's check (its tolerances) at ClaimDelta, and
+	// spends its own Delta on the power argument that the check rejects.
+	ClaimDelta float64
+
 	// calibrated is set when a calibrated assertion rejects (Calibrated
 	// returned true): the mutation matrix tells calibrated kills from exact
 	// ones by it.
@@ -320,7 +328,8 @@ func (c Claim) Run(t *testing.T) Record {
 		t.Fatal(err)
 	}
 	n := checksFor(c.Checks)
-	rec := runProperty(t, run{checks: n, delta: claimDelta(n, c.Assertions)}, c.Property)
+	d := claimDelta(n, c.Assertions)
+	rec := runProperty(t, run{checks: n, delta: d, claimDelta: d}, c.Property)
 	storeRecord(c.ID, "", rec, t.Failed())
 	return rec
 }
@@ -333,10 +342,15 @@ func (c Claim) RunFalsifier(t *testing.T, f Falsifier) Record {
 		t.Fatal(err)
 	}
 	n := checksFor(f.Checks)
-	rec := runProperty(t, run{checks: n, delta: falsifierDelta(n, f.Assertions), falsifier: true}, f.Property)
+	rec := runProperty(t, run{checks: n, delta: falsifierDelta(n, f.Assertions), claimDelta: c.ownDelta(), falsifier: true}, f.Property)
 	storeRecord(c.ID, f.Name, rec, t.Failed())
 	return rec
 }
+
+// ownDelta returns the per-assertion delta of c's own check,
+// claimDelta(checksFor(c.Checks), c.Assertions): Check.ClaimDelta of its
+// falsifiers.
+func (c Claim) ownDelta() float64 { return claimDelta(checksFor(c.Checks), c.Assertions) }
 
 var checksFlagMu sync.Mutex
 
@@ -377,7 +391,10 @@ func runProperty(t rapid.TB, r run, prop func(*Check)) Record {
 		defer setRapidFlags(r.checks, r.quiet)()
 		rapid.Check(t, func(rt *rapid.T) {
 			rec.Drawn++
-			c := &Check{T: rt, Delta: r.delta, rec: &rec, impl: r.impl}
+			c := &Check{T: rt, Delta: r.delta, ClaimDelta: r.claimDelta, rec: &rec, impl: r.impl}
+			if c.ClaimDelta == 0 {
+				c.ClaimDelta = r.delta
+			}
 			defer func() {
 				if c.calibrated {
 					rec.calibratedReject = true
@@ -416,6 +433,8 @@ type run struct {
 	impl      *implementations
 	quiet     bool
 	out       *Record // if set, receives the record even when t.FailNow ends the run
+
+	claimDelta float64 // Check.ClaimDelta; 0: delta (a claim's own run)
 }
 
 // summary describes the record's margins and MDDs in one phrase.
