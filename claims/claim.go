@@ -52,7 +52,7 @@ func (k Kind) String() string {
 // Claim is one claim of the paper or of the classical literature, with the
 // property that checks it and the falsifiers that the property must reject.
 type Claim struct {
-	ID        string // S1..S5, L1..L6, D1..D5
+	ID        string // a group letter (S, L or D) and a number, e.g. L1; All orders by them
 	Title     string
 	Source    string // where it is stated: the paper's section or the classical result
 	Statement string // the inequality, in plain text
@@ -363,9 +363,10 @@ var checksFlagMu sync.Mutex
 // independent), P(U >= u) <= P(Bin(r+u-1, q) >= u) (unresolvedTail), and the
 // run fails when that tail is at most unresolvedDelta(), its share of
 // UnresolvedBudget (budget.go): a generator that meets the 10% target fails
-// by chance with probability at most that share. At delta = 1.25e-9 it
-// fails from 12 unresolved draws at 5 checks, 15 at 10, 19 at 20 and 40 at
-// 100, 9 at 1. If rapid stops early (its deadline, or too many discards)
+// by chance with probability at most that share. At delta = 1.11e-9 (17
+// claims and 28 falsifiers) it fails from 13 unresolved draws at 5 checks,
+// 15 at 10, 19 at 20 and 40 at 100, 9 at 1. (TestDocCounts recomputes these
+// numbers and fails when they go stale.) If rapid stops early (its deadline, or too many discards)
 // with fewer than checks resolved, the U unresolved draws still all came
 // before the checks-th resolved one, so the same bound holds. A vacuous run
 // is caught twice over: rapid itself fails a property that reaches checks x
