@@ -36,9 +36,14 @@ import (
 // points, L^ = (1/N) sum_j (1 - eta_{h(x_j)}(x_j)) (gen.Risk), so no
 // Monte-Carlo error in x enters a comparison with G^ (gen.SamplerRisk) or
 // R^* (gen.BayesRisk) on the same points: fitRisk fits a learner and
-// returns that risk. tv (measure.go) is the total-variation distance of two
-// class laws. Classifiers that know eta: knowsPosterior (support_s.go),
-// returning the oracle sampler or the Bayes classifier.
+// returns that risk (predictRisk, support_l.go, does it for a classifier
+// already fitted). Expected risks given the positions are means of
+// per-point terms: pointRisk (an answer drawn from a class law),
+// bayesPointRisk (the Bayes label), and shareOf mixes two of them over the
+// share of the queries that majorityOnShare switches. tv (measure.go) is
+// the total-variation distance of two class laws. Learners that know eta:
+// knowsPosterior (support_s.go), the oracle sampler or the Bayes
+// classifier, each validating its training set and ignoring it.
 //
 // # Nearest neighbours for any k
 //
