@@ -81,8 +81,9 @@ func propertyL7(c *Check) {
 		c.Unresolved("%v: band %.4f >= G^ - R^* = %.4f", lc.dist, lc.tol, lc.a.sampler-lc.a.bayes)
 	}
 	// Exact (float slack): |EL - G^| <= A^_2; each per-point term errs by
-	// at most (k + 1) u (halving is exact), identitySlack.
-	if d := math.Abs(lc.a.expected - lc.a.sampler); d > lc.a.boundary+identitySlack(l7Size, lc.s.eval.k+1) {
+	// at most (k + 2) u, L1's (k + 1) u plus one rounding of m_j (a sum of
+	// two exact halves), identitySlack.
+	if d := math.Abs(lc.a.expected - lc.a.sampler); d > lc.a.boundary+identitySlack(l7Size, lc.s.eval.k+2) {
 		c.Fatalf("%v: |EL - G^| = %.6f exceeds A^_2 = %.6f", lc.dist, d, lc.a.boundary)
 	}
 	risk, err := fitRisk(c.RandomNeighbour(2), lc.s.train, lc.s.y, lc.s.eval, lc.s.rng)
@@ -96,10 +97,12 @@ func propertyL7(c *Check) {
 
 // falsifierL7Majority: the 3-NN majority vote without coins is a learner.
 // On binary class-pair noise at rate rho in d = 1 its exact expected risk
-// (kit.go, majority) sits below G^ by about rho (1 - rho) (1 - 2 rho)^2 =
-// 0.06 (rho = 0.15), 1.5 MDDs; the check at c.ClaimDelta must reject it
-// when that gap exceeds the band plus the majority's radius at c.Delta
-// (certified from eta before the labels are used, else unresolved).
+// (kit.go, majority) sits below G^ by rho (1 - rho) (1 - 2 rho)^2 away from
+// the class boundary, 0.062 at rho = 0.15 and 0.058 at rho = 0.2, about 1.2
+// MDDs (0.05 here) at l7Size; the check at c.ClaimDelta must reject it when
+// that gap exceeds the band plus the majority's radius at c.Delta
+// (certified from eta before the labels are used, else unresolved; 2 of 62
+// draws at -rapid.checks=60).
 func falsifierL7Majority(c *Check) {
 	rho := rapid.SampledFrom([]float64{0.15, 0.2}).Draw(c.T, "rho")
 	dist, err := gen.NewPairSwap(1, 2, 1, rho)
