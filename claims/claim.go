@@ -52,7 +52,7 @@ func (k Kind) String() string {
 // Claim is one claim of the paper or of the classical literature, with the
 // property that checks it and the falsifiers that the property must reject.
 type Claim struct {
-	ID        string // S1..S5, L1..L6, D1..D5
+	ID        string // a group letter (S, L or D) and a number, e.g. L1; All orders by them
 	Title     string
 	Source    string // where it is stated: the paper's section or the classical result
 	Statement string // the inequality, in plain text
@@ -98,6 +98,14 @@ type Check struct {
 	Delta float64
 	rec   *Record
 	impl  *implementations // nil: production (production.go)
+
+	// ClaimDelta is the per-assertion false-alarm probability at which the
+	// claim's own check runs, claimDelta(checksFor(claim.Checks),
+	// claim.Assertions). In a claim's property it equals Delta. In a
+	// falsifier it is the delta of the check the falsifier must fail: a
+	// falsifier runs the claim's check (its tolerances) at ClaimDelta, and
+	// spends its own Delta on the power argument that the check rejects.
+	ClaimDelta float64
 
 	// calibrated is set when a calibrated assertion rejects (Calibrated
 	// returned true): the mutation matrix tells calibrated kills from exact
@@ -320,7 +328,8 @@ func (c Claim) Run(t *testing.T) Record {
 		t.Fatal(err)
 	}
 	n := checksFor(c.Checks)
-	rec := runProperty(t, run{checks: n, delta: claimDelta(n, c.Assertions)}, c.Property)
+	d := claimDelta(n, c.Assertions)
+	rec := runProperty(t, run{checks: n, delta: d, claimDelta: d}, c.Property)
 	storeRecord(c.ID, "", rec, t.Failed())
 	return rec
 }
@@ -333,10 +342,15 @@ func (c Claim) RunFalsifier(t *testing.T, f Falsifier) Record {
 		t.Fatal(err)
 	}
 	n := checksFor(f.Checks)
-	rec := runProperty(t, run{checks: n, delta: falsifierDelta(n, f.Assertions), falsifier: true}, f.Property)
+	rec := runProperty(t, run{checks: n, delta: falsifierDelta(n, f.Assertions), claimDelta: c.ownDelta(), falsifier: true}, f.Property)
 	storeRecord(c.ID, f.Name, rec, t.Failed())
 	return rec
 }
+
+// ownDelta returns the per-assertion delta of c's own check,
+// claimDelta(checksFor(c.Checks), c.Assertions): Check.ClaimDelta of its
+// falsifiers.
+func (c Claim) ownDelta() float64 { return claimDelta(checksFor(c.Checks), c.Assertions) }
 
 var checksFlagMu sync.Mutex
 
@@ -349,9 +363,10 @@ var checksFlagMu sync.Mutex
 // independent), P(U >= u) <= P(Bin(r+u-1, q) >= u) (unresolvedTail), and the
 // run fails when that tail is at most unresolvedDelta(), its share of
 // UnresolvedBudget (budget.go): a generator that meets the 10% target fails
-// by chance with probability at most that share. At delta = 1.25e-9 it
-// fails from 12 unresolved draws at 5 checks, 15 at 10, 19 at 20 and 40 at
-// 100, 9 at 1. If rapid stops early (its deadline, or too many discards)
+// by chance with probability at most that share. At delta = 1.11e-9 (17
+// claims and 28 falsifiers) it fails from 13 unresolved draws at 5 checks,
+// 15 at 10, 19 at 20 and 40 at 100, 9 at 1. (TestDocCounts recomputes these
+// numbers and fails when they go stale.) If rapid stops early (its deadline, or too many discards)
 // with fewer than checks resolved, the U unresolved draws still all came
 // before the checks-th resolved one, so the same bound holds. A vacuous run
 // is caught twice over: rapid itself fails a property that reaches checks x
@@ -377,7 +392,10 @@ func runProperty(t rapid.TB, r run, prop func(*Check)) Record {
 		defer setRapidFlags(r.checks, r.quiet)()
 		rapid.Check(t, func(rt *rapid.T) {
 			rec.Drawn++
-			c := &Check{T: rt, Delta: r.delta, rec: &rec, impl: r.impl}
+			c := &Check{T: rt, Delta: r.delta, ClaimDelta: r.claimDelta, rec: &rec, impl: r.impl}
+			if c.ClaimDelta == 0 {
+				c.ClaimDelta = r.delta
+			}
 			defer func() {
 				if c.calibrated {
 					rec.calibratedReject = true
@@ -416,6 +434,8 @@ type run struct {
 	impl      *implementations
 	quiet     bool
 	out       *Record // if set, receives the record even when t.FailNow ends the run
+
+	claimDelta float64 // Check.ClaimDelta; 0: delta (a claim's own run)
 }
 
 // summary describes the record's margins and MDDs in one phrase.

@@ -5,9 +5,10 @@
 // distributions with a known posterior (package gen), using the learners of
 // package learners.
 //
-// A Claim is a value: an ID (S1..S5, L1..L6, D1..D5), a title, its source, the
-// statement with its inequality, its Kind (exact, finite bound or calibrated
-// trend), the property, and the falsifiers that the property must reject.
+// A Claim is a value: an ID (a group letter S, L or D and a number), a
+// title, its source, the statement with its inequality, its Kind (exact,
+// finite bound or calibrated trend), the property, and the falsifiers that
+// the property must reject.
 // Each claim lives in its own file and registers itself; All lists them.
 //
 // Every tolerance comes from a concentration bound in stats.go at a stated

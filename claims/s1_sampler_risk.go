@@ -83,7 +83,7 @@ var claimS1 = Claim{
 			}).Draw(c.T, "dist")
 			st := caseStreams(c)
 			eval := drawPoints(dist, st.Eval, 200000)
-			radius := BoundedDifferences(samplerSumSq(eval), s1Delta())
+			radius := BoundedDifferences(samplerSumSq(eval), c.ClaimDelta)
 			mdd := Detectable(radius, radius)
 			expected := func(s float64) float64 {
 				dev := 0.0
@@ -104,7 +104,7 @@ var claimS1 = Claim{
 				c.Unresolved("no share s <= 1 puts G^ - L between 1 and 2 MDDs (ratio %.2f at s = %.3f)", ratio, s)
 			}
 			h := shareClassifier{oracleSampler{dist}, bayesClassifier{dist}, s}
-			r, err := samplerRiskGap(h, eval, st.Labels, s1Delta())
+			r, err := samplerRiskGap(h, eval, st.Labels, c.ClaimDelta)
 			if err != nil {
 				c.Fatalf("S1: %v", err)
 			}
@@ -119,10 +119,6 @@ var claimS1 = Claim{
 func init() { register(claimS1) }
 
 const s1Checks, s1Assertions = 5, 1
-
-// s1Delta is the delta at which claim S1's check runs (its falsifier runs
-// the same check, at the same delta).
-func s1Delta() float64 { return claimDelta(checksFor(s1Checks), s1Assertions) }
 
 // samplerRisk is S1's measurement of a classifier h on evaluation points.
 type samplerRisk struct {

@@ -123,10 +123,10 @@ var claimS4 = Claim{
 				sc.hiddenTree(c.Seed("partition"), 0, 1)
 				forecast, fail := majorityForecast1D(sc.train, sc.eval, kNN, g.Cell)
 				lower := forecastLowerBounds(sc, forecast)
-				if fail > c.Delta || !exceedsSome(lower, tolerances(sc.an.checks(band, sc.counts(), 1, false, s4Delta(), 0))) {
+				if fail > c.Delta || !exceedsSome(lower, tolerances(sc.an.checks(band, sc.counts(), 1, false, c.ClaimDelta, 0))) {
 					c.Unresolved("T >= %.4f by level, failure %.3g", lower, fail)
 				}
-				bandMustReject(c, "S4", sc, fmt.Sprintf("the %d-NN majority", kNN), c.KNN(kNN), lower, s4Delta(), nil)
+				bandMustReject(c, "S4", sc, fmt.Sprintf("the %d-NN majority", kNN), c.KNN(kNN), lower, c.ClaimDelta, nil)
 			},
 		},
 		{
@@ -164,12 +164,12 @@ var claimS4 = Claim{
 				sc.hiddenTree(c.Seed("partition"), 0, 1)
 				const q = 0.5
 				gaps := sc.an.expectedGaps(band, sc.bayesDeviation(q))
-				mdd := sc.an.mdds(band, 1, false, s4Delta())
+				mdd := sc.an.mdds(band, 1, false, c.ClaimDelta)
 				if !exceedsSome(gaps, mdd) {
 					c.Unresolved("expected gaps %.4f within the MDDs %.4f", gaps, mdd)
 				}
 				bandMustReject(c, "S4", sc, "1-NN answering the Bayes label on half of the queries",
-					majorityOnShare(c.KNN(1), knowsPosterior(dist, false), q), gaps, s4Delta(), nil)
+					majorityOnShare(c.KNN(1), knowsPosterior(dist, false), q), gaps, c.ClaimDelta, nil)
 			},
 		},
 		{
@@ -200,7 +200,7 @@ var claimS4 = Claim{
 					c.Fatalf("S4: %v", err)
 				}
 				sc.hiddenTree(c.Seed("partition"), 0, s4Replicates)
-				edgeFalsifier(c, "S4", sc, s4Replicates, s4Delta(), 0.02, "1-NN answering the Bayes label on a share of the queries",
+				edgeFalsifier(c, "S4", sc, s4Replicates, c.ClaimDelta, 0.02, "1-NN answering the Bayes label on a share of the queries",
 					sc.bayesDeviation, func(q float64) learners.Learner { return majorityOnShare(c.KNN(1), knowsPosterior(dist, false), q) })
 			},
 		},
@@ -242,10 +242,10 @@ var claimS4 = Claim{
 					c.Fatalf("S4: %v", err)
 				}
 				lower := forecastLowerBounds(sc, forecast)
-				if !exceedsSome(lower, tolerances(sc.an.checks(band, sc.counts(), 1, false, s4Delta(), 0))) {
+				if !exceedsSome(lower, tolerances(sc.an.checks(band, sc.counts(), 1, false, c.ClaimDelta, 0))) {
 					c.Unresolved("T >= %.4f by level, within the tolerances", lower)
 				}
-				bandMustReject(c, "S4", sc, fmt.Sprintf("kernel ridge %+v", km), c.KernelMachine(km), lower, s4Delta(), nil)
+				bandMustReject(c, "S4", sc, fmt.Sprintf("kernel ridge %+v", km), c.KernelMachine(km), lower, c.ClaimDelta, nil)
 			},
 		},
 	},
@@ -262,10 +262,6 @@ const (
 	s4M, s4N, s4Replicates = 25000, 25000, 16
 	s4Checks, s4Assertions = 5, 2
 )
-
-// s4Delta is the delta at which claim S4's check runs; its falsifiers run
-// the same check at the same delta.
-func s4Delta() float64 { return claimDelta(checksFor(s4Checks), s4Assertions) }
 
 // s4KNNDistribution draws the one-dimensional grid posterior of the k-NN
 // falsifier: r in {1, 2} cells with eta_1 in {0.15, 0.85} each.

@@ -105,10 +105,10 @@ var claimS5 = Claim{
 				}
 				forecast, fail := majorityForecast1D(sc.train, sc.eval, kNN, ps.CleanLabel)
 				lower := forecastLowerBounds(sc, forecast)
-				if fail > c.Delta || !exceedsSome(lower, tolerances(sc.an.checks(band, sc.counts(), 1, false, s5Delta(), 0))) {
+				if fail > c.Delta || !exceedsSome(lower, tolerances(sc.an.checks(band, sc.counts(), 1, false, c.ClaimDelta, 0))) {
 					c.Unresolved("T >= %.4f by level, failure %.3g", lower, fail)
 				}
-				bandMustReject(c, "S5", sc, fmt.Sprintf("the %d-NN majority", kNN), c.KNN(kNN), lower, s5Delta(),
+				bandMustReject(c, "S5", sc, fmt.Sprintf("the %d-NN majority", kNN), c.KNN(kNN), lower, c.ClaimDelta,
 					func(pred []int) string { return "diagonal " + diagonal(ps, sc, pred) })
 			},
 		},
@@ -133,7 +133,7 @@ var claimS5 = Claim{
 				if err != nil {
 					c.Fatalf("S5: %v", err)
 				}
-				edgeFalsifier(c, "S5", sc, s5Replicates, s5Delta(), 0.02, "1-NN flipping a share of its answers",
+				edgeFalsifier(c, "S5", sc, s5Replicates, c.ClaimDelta, 0.02, "1-NN flipping a share of its answers",
 					sc.flipDeviation, func(q float64) learners.Learner { return flipAnswers(c.KNN(1), q) })
 			},
 		},
@@ -147,9 +147,6 @@ const (
 	s5M, s5N, s5Replicates = 25000, 25000, 16
 	s5Checks, s5Assertions = 5, 2
 )
-
-// s5Delta is the delta at which claim S5's check runs.
-func s5Delta() float64 { return claimDelta(checksFor(s5Checks), s5Assertions) }
 
 // newS5Case is a samplerCase on ps with m training points, n evaluation
 // points and two fixed levels: one cell, and the clean-label partition.

@@ -112,10 +112,13 @@ func knowsPosterior(dist gen.Distribution, sampler bool) learners.Learner {
 
 // caseStreams draws one seed with rapid and returns gen.NewStreams(seed):
 // independent PCG streams for training positions, labels and evaluation
-// points. Two c.Rand calls would not do: rapid often draws equal small seeds
-// for them, and equal seeds give identical streams, so labels drawn by
-// inversion would be a function of the positions drawn from the same
-// uniforms (no noise at all).
+// points, so that a case replays from one drawn value and changing one
+// sample size leaves the other samples as they were. It is the convention of
+// the S group and of the kit's drawSample (kit.go). Separate c.Rand calls
+// with distinct labels would be independent too (Check.Rand mixes the label
+// into the stream's state, and gen.Seeds draws seeds uniformly over 2^64);
+// what must never happen is two uses of one stream's draws, e.g. labels by
+// inversion from the uniforms that drew the positions (no noise at all).
 func caseStreams(c *Check) gen.Streams {
 	return gen.NewStreams(c.Seed("seed"))
 }
