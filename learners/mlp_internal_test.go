@@ -9,7 +9,7 @@ import (
 // TestMLPGradient checks the back-propagated gradient of the MLP objective
 // (cross-entropy plus weight decay) against central finite differences at
 // random parameters, for one and two hidden layers. The central difference
-// of a C^3 function has error (h^2/6) |f”'| plus the rounding
+// of a C^3 function has error (h^2/6) times the third derivative plus the rounding
 // 2 eps |f| / (2h); with h = 1e-5 and |f| of order 1 both are below 1e-9 in
 // absolute terms where the objective is smooth, so a relative-or-absolute
 // gap above 1e-6 means a wrong derivative. A ReLU kink between p - h and
