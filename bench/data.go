@@ -64,33 +64,38 @@ func MeanNearestSpacing(ds learners.Dataset) (float64, error) {
 	return sum / float64(n), nil
 }
 
-// MLPData returns the data set of the MLP benchmarks: m points in
-// dimension d, standard normal, with K = 10 classes given by the largest of
-// ten random linear functions (a labeling an MLP can fit), from a PCG
-// seeded by (m, d).
-func MLPData(m, d int) learners.Dataset {
+// MLPData returns the data sets of the MLP benchmarks: m training and q
+// test points in dimension d, standard normal, with K = 10 classes given by
+// the largest of ten random linear functions (a labeling an MLP can fit),
+// all from one PCG seeded by (m, d): the weights, then the training points,
+// then the test points.
+func MLPData(m, q, d int) (train, test learners.Dataset) {
 	const k = 10
 	rng := rand.New(rand.NewPCG(uint64(m), uint64(d)))
 	w := make([]float64, d*k)
 	for i := range w {
 		w[i] = rng.NormFloat64()
 	}
-	ds := learners.Dataset{X: make([]float64, m*d), D: d, Y: make([]int, m), K: k}
-	for i := range ds.X {
-		ds.X[i] = rng.NormFloat64()
-	}
-	for i := range m {
-		best, arg := 0.0, 0
-		for c := range k {
-			s := 0.0
-			for j, v := range ds.X[i*d : (i+1)*d] {
-				s += v * w[j*k+c]
-			}
-			if c == 0 || s > best {
-				best, arg = s, c
-			}
+	draw := func(n int) learners.Dataset {
+		ds := learners.Dataset{X: make([]float64, n*d), D: d, Y: make([]int, n), K: k}
+		for i := range ds.X {
+			ds.X[i] = rng.NormFloat64()
 		}
-		ds.Y[i] = arg
+		for i := range n {
+			best, arg := 0.0, 0
+			for c := range k {
+				s := 0.0
+				for j, v := range ds.X[i*d : (i+1)*d] {
+					s += v * w[j*k+c]
+				}
+				if c == 0 || s > best {
+					best, arg = s, c
+				}
+			}
+			ds.Y[i] = arg
+		}
+		return ds
 	}
-	return ds
+	train = draw(m)
+	return train, draw(q)
 }

@@ -15,7 +15,7 @@ const mlpBenchEpochs = 5
 // BenchmarkMLP times MLP.Fit (one hidden ReLU layer of width w, Adam with
 // learning rate 1e-3, batches of 32, exactly 5 epochs: MaxEpochs caps the
 // fit, which would stop earlier only by interpolating) on bench.MLPData(m,
-// d), ten classes given by the largest of ten random linear functions.
+// 0, d), ten classes given by the largest of ten random linear functions.
 //
 // Before timing, one fit is checked: it must run the 5 epochs and reach a
 // training error at most 1/2, against 0.9 for a constant or a random
@@ -33,7 +33,7 @@ func BenchmarkMLP(b *testing.B) {
 		{10000, 128, 512},
 	} {
 		b.Run(fmt.Sprintf("fit/m=%d,d=%d,w=%d", s.m, s.d, s.w), func(b *testing.B) {
-			ds := bench.MLPData(s.m, s.d)
+			ds, _ := bench.MLPData(s.m, 0, s.d)
 			l := learners.MLP{Width: s.w, MaxEpochs: mlpBenchEpochs, Seed: 1}
 			check := func() float64 {
 				h, err := l.Fit(ds)

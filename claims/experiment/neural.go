@@ -86,6 +86,11 @@ type NeuralConfig struct {
 	// WeightDecay expected) and Student the regularised one; their Seed
 	// fields are replaced by seeds drawn from the split's stream.
 	Teacher, Student learners.MLP
+	// Standardize gives the 1-NN teacher row (NeuralNN1Teacher) the
+	// standardized features, as Config.Standardize does for Run, so that
+	// the row equals Run's teacher on the same split. The networks
+	// standardise their inputs themselves.
+	Standardize bool
 	// Workers is the number of goroutines over splits; results do not
 	// depend on it. Zero means 2.
 	Workers int
@@ -277,12 +282,21 @@ func runNeuralSplit(data Data, cfg NeuralConfig, s int, res *NeuralResult) ([]in
 	cleanDS := learners.Dataset{X: noisyDS.X, D: data.D, Y: clean, K: k}
 	pred := make([]int, len(test))
 
-	// The 1-NN teacher on the same labels, for the paired comparison.
-	nn, err := learners.KNN{K: 1}.Fit(noisyDS)
+	// The 1-NN teacher on the same labels and features as Run's, for the
+	// paired comparison.
+	nnData := data
+	if cfg.Standardize {
+		all := make([]int, data.Len())
+		for i := range all {
+			all[i] = i
+		}
+		nnData.X = standardized(data.X, data.D, all)
+	}
+	nn, err := learners.KNN{K: 1}.Fit(subset(nnData, train, noisy))
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if err := nn.PredictBatch(testX, pred, nil); err != nil {
+	if err := nn.PredictBatch(subset(nnData, test, testY).X, pred, nil); err != nil {
 		return nil, wrap(err)
 	}
 	res.Acc[NeuralNN1Teacher][s] = accuracy(pred, testY)

@@ -202,7 +202,9 @@ func NeuralConfusionPlot(r *NeuralResult) (*plot.Plot, error) {
 // NeuralAccuracyVsKPlot returns the clean test accuracy (mean over splits
 // with 95% t-intervals) of the test-time majority of K teachers and of the
 // student distilled with a random teacher per example from K, against K,
-// for the 1-NN teachers of nn (dashed) and the MLP teachers of r (solid),
+// for the 1-NN teachers of nn (dashed; each on a random half of the noisy
+// training part, with Run's kernel-ridge student) and the MLP teachers of r
+// (solid, with the MLP student),
 // with each single teacher's mean as a horizontal reference.
 func NeuralAccuracyVsKPlot(nn *Result, r *NeuralResult) (*plot.Plot, error) {
 	p := figure.New(fmt.Sprintf("Accuracy vs number of teachers K (%s)", r.Data), "K", "clean test accuracy")
@@ -212,14 +214,14 @@ func NeuralAccuracyVsKPlot(nn *Result, r *NeuralResult) (*plot.Plot, error) {
 		color.Gray{Y: 0x70},                            // teacher
 	}
 	kinds := []struct {
-		name           string
+		name, student  string
 		ks             []int
 		ensemble, pool [][]float64
 		teacher        []float64
 		dash           []vg.Length
 	}{
-		{"MLP", r.Config.Ks, r.EnsembleK, r.PoolK, r.Acc[NeuralTeacher], nil},
-		{"1-NN", nn.Config.Ks, nn.EnsembleK, nn.PoolK, nn.Acc[Teacher], []vg.Length{vg.Points(5), vg.Points(3)}},
+		{"MLP", "MLP student", r.Config.Ks, r.EnsembleK, r.PoolK, r.Acc[NeuralTeacher], nil},
+		{"1-NN", "kernel-ridge student", nn.Config.Ks, nn.EnsembleK, nn.PoolK, nn.Acc[Teacher], []vg.Length{vg.Points(5), vg.Points(3)}},
 	}
 	var ticks []plot.Tick
 	for _, k := range r.Config.Ks {
@@ -247,7 +249,7 @@ func NeuralAccuracyVsKPlot(nn *Result, r *NeuralResult) (*plot.Plot, error) {
 			p.Add(line, marks, bars)
 			name := "test-time majority"
 			if mi == 1 {
-				name = "student, random teacher from K"
+				name = kind.student + ", random teacher from K"
 			}
 			p.Legend.Add(fmt.Sprintf("%s (%s teachers)", name, kind.name), line, marks)
 		}

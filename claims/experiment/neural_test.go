@@ -110,18 +110,28 @@ func TestNeuralSmall(t *testing.T) {
 
 // TestNeuralSplitPaired checks that the neural experiment's split s is
 // the 1-NN experiment's split s (same parts, same noisy labels), so the
-// two tables are paired split by split.
+// two tables are paired split by split, and that its 1-NN row is Run's
+// teacher on that split.
 func TestNeuralSplitPaired(t *testing.T) {
-	d := loadData(t, "digits")
-	cfg := DefaultConfig(d, testSeed)
-	_, dist := prepare(d, cfg, 2)
-	var keep splitDetail
-	if _, err := runSplit(d, cfg, 3, dist, newResult(d, cfg), &keep); err != nil {
+	r, err := smallNeural()
+	if err != nil {
 		t.Fatal(err)
 	}
-	train, pool, test, _, noisy, _ := noisySplit(d, cfg.Seed, 3, cfg.Train, cfg.Pool, cfg.Noise, cfg.Shift)
+	d := loadData(t, "digits")
+	cfg := DefaultConfig(d, testSeed)
+	cfg.Train, cfg.Pool = r.Config.Train, r.Config.Pool
+	_, dist := prepare(d, cfg, 2)
+	var keep splitDetail
+	res := newResult(d, cfg)
+	if _, err := runSplit(d, cfg, 1, dist, res, &keep); err != nil {
+		t.Fatal(err)
+	}
+	train, pool, test, _, noisy, _ := noisySplit(d, cfg.Seed, 1, cfg.Train, cfg.Pool, cfg.Noise, cfg.Shift)
 	if !slices.Equal(train, keep.train) || !slices.Equal(pool, keep.pool) || !slices.Equal(test, keep.test) || !slices.Equal(noisy, keep.noisy) {
 		t.Error("noisySplit differs from runSplit's split")
+	}
+	if got, want := r.Acc[NeuralNN1Teacher][1], res.Acc[Teacher][1]; got != want {
+		t.Errorf("1-NN row %v, Run's teacher %v", got, want)
 	}
 }
 
