@@ -110,9 +110,10 @@ func DefaultNeuralConfig(data Data, seed uint64) NeuralConfig {
 	return NeuralConfig{
 		Splits: c.Splits, Seed: seed, Train: c.Train, Pool: c.Pool, Noise: c.Noise, Shift: c.Shift,
 		Teachers: 10, Ks: []int{1, 2, 3, 5, 10},
-		Teacher: learners.MLP{Width: 256, LearningRate: 3e-3, Batch: 32, MaxEpochs: 500},
-		Student: learners.MLP{Width: 256, LearningRate: 1e-3, Batch: 32, MaxEpochs: 300, WeightDecay: 1e-4, Holdout: 0.2, Patience: 10},
-		Workers: 2,
+		Teacher:     learners.MLP{Width: 256, LearningRate: 3e-3, Batch: 32, MaxEpochs: 500},
+		Student:     learners.MLP{Width: 256, LearningRate: 1e-3, Batch: 32, MaxEpochs: 300, WeightDecay: 1e-4, Holdout: 0.2, Patience: 10},
+		Standardize: c.Standardize,
+		Workers:     2,
 	}
 }
 

@@ -133,6 +133,12 @@ func TestNeuralSplitPaired(t *testing.T) {
 	if got, want := r.Acc[NeuralNN1Teacher][1], res.Acc[Teacher][1]; got != want {
 		t.Errorf("1-NN row %v, Run's teacher %v", got, want)
 	}
+	for _, name := range []string{"digits", "breast cancer"} {
+		d := loadData(t, name)
+		if DefaultNeuralConfig(d, 1).Standardize != DefaultConfig(d, 1).Standardize {
+			t.Errorf("%s: the neural 1-NN row and Run standardize differently", name)
+		}
+	}
 }
 
 func TestNeuralConfigErrors(t *testing.T) {
