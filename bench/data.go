@@ -76,3 +76,39 @@ func ClassData(m, d, k int) learners.Dataset {
 	}
 	return ds
 }
+
+// MLPData returns the data sets of the MLP benchmarks: m training and q
+// test points in dimension d, standard normal, with K = 10 classes given by
+// the largest of ten random linear functions (a labeling an MLP can fit),
+// all from one PCG seeded by (m, d): the weights, then the training points,
+// then the test points.
+func MLPData(m, q, d int) (train, test learners.Dataset) {
+	const k = 10
+	rng := rand.New(rand.NewPCG(uint64(m), uint64(d)))
+	w := make([]float64, d*k)
+	for i := range w {
+		w[i] = rng.NormFloat64()
+	}
+	draw := func(n int) learners.Dataset {
+		ds := learners.Dataset{X: make([]float64, n*d), D: d, Y: make([]int, n), K: k}
+		for i := range ds.X {
+			ds.X[i] = rng.NormFloat64()
+		}
+		for i := range n {
+			best, arg := 0.0, 0
+			for c := range k {
+				s := 0.0
+				for j, v := range ds.X[i*d : (i+1)*d] {
+					s += v * w[j*k+c]
+				}
+				if c == 0 || s > best {
+					best, arg = s, c
+				}
+			}
+			ds.Y[i] = arg
+		}
+		return ds
+	}
+	train = draw(m)
+	return train, draw(q)
+}

@@ -158,7 +158,7 @@ func main() {
 	idleTimeout := flag.Duration("idle-timeout", 10*time.Minute, "give up waiting for an idle machine after this long (a warning is printed)")
 	python := flag.String("python", "/usr/bin/python3", "Python interpreter with python3-sklearn, python3-scipy, python3-threadpoolctl (Debian's, not pyenv's)")
 	coretype := flag.String("peer-coretype", "", "if set, run the peer with OPENBLAS_CORETYPE set to this instead of unset (a sensitivity check, not the default comparison)")
-	cases := flag.String("cases", "knn,kernel", "comma-separated case groups to run: knn, kernel")
+	cases := flag.String("cases", "knn,kernel", "comma-separated case groups to run: knn, kernel, mlp (PyTorch, python3-torch)")
 	flag.Parse()
 	if *reps < 1 {
 		fail(fmt.Errorf("-reps %d, want >= 1", *reps))
@@ -190,6 +190,15 @@ func run(out string, reps int, idleLoad float64, idleTimeout time.Duration, pyth
 		return err
 	}
 	groups := strings.Split(cases, ",")
+	if slices.Contains(groups, "mlp") { // issue 12: MLP fit against PyTorch (bench/peers/mlp.go)
+		if err := runMLPPeers(dir, reps, idleLoad, idleTimeout, python); err != nil {
+			return err
+		}
+		groups = slices.DeleteFunc(groups, func(g string) bool { return g == "mlp" })
+		if len(groups) == 0 {
+			return nil
+		}
+	}
 	man := manifest{Reps: reps}
 	if slices.Contains(groups, "knn") {
 		man.KNN = knnCases()

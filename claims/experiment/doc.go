@@ -83,4 +83,23 @@
 //
 // WriteReport writes the table, the intervals and two figures
 // (ConfusionPlot, AccuracyVsKPlot) for the project's README.
+//
+// # The neural experiment
+//
+// RunNeural repeats the experiment with networks on the same splits and
+// noisy labels (split s of RunNeural is split s of Run): the teacher is a
+// learners.MLP trained to zero training error on the noisy training part;
+// the ensemble is Teachers such networks that differ only by their seed
+// (initialisation and batch order), the paper's setting; students are a
+// regularised MLP (weight decay, early stopping on a fifth of its
+// teacher-labeled points) fitted on the pool labeled by one teacher, by a
+// random teacher per point, or by the majority; the reference is the
+// teacher network on the clean labels, and the 1-NN teacher of Run is
+// reported beside. WriteNeuralReport writes neural.md (the table with 95%
+// t-intervals and the paired 99.9% t-intervals over splits),
+// neural_confusion.svg and neural_accuracy_vs_k.svg; it takes minutes and
+// runs only under -experiment.report. The default test runs a reduced
+// configuration and asserts what holds by construction: every teacher
+// interpolated, the bookkeeping adds up, a split rerun alone gives the same
+// numbers, and the splits and the 1-NN row are Run's.
 package experiment

@@ -32,15 +32,21 @@ func (g confusionGrid) Y(r int) float64    { return float64(r) }
 // rate[c*K+p] is the fraction of test points of clean class c that the
 // noisy teacher labels p, pooled over the splits.
 func (r *Result) ConfusionRates() []float64 {
-	rate := make([]float64, len(r.Confusion))
-	for c := range r.K {
+	return rowRates(r.Confusion, r.K)
+}
+
+// rowRates normalizes the k x k count matrix confusion by row (a row with
+// no counts stays 0).
+func rowRates(confusion []int, k int) []float64 {
+	rate := make([]float64, len(confusion))
+	for c := range k {
 		var n int
-		for p := range r.K {
-			n += r.Confusion[c*r.K+p]
+		for p := range k {
+			n += confusion[c*k+p]
 		}
-		for p := range r.K {
+		for p := range k {
 			if n > 0 {
-				rate[c*r.K+p] = float64(r.Confusion[c*r.K+p]) / float64(n)
+				rate[c*k+p] = float64(confusion[c*k+p]) / float64(n)
 			}
 		}
 	}
@@ -53,15 +59,20 @@ func (r *Result) ConfusionRates() []float64 {
 // sampler hypothesis the diagonal is about 1 - rho and the cells
 // (c, c + Shift) about rho.
 func ConfusionPlot(r *Result) (*plot.Plot, error) {
-	k := r.K
-	grid := confusionGrid{k: k, rate: r.ConfusionRates()}
+	return confusionHeatMap(fmt.Sprintf("1-NN teacher on %s\n%.0f%% noise y -> (y+%d) mod %d", r.Data, 100*r.Config.Noise, r.Config.Shift, r.K), r.K, r.ConfusionRates())
+}
+
+// confusionHeatMap draws the row-normalized k x k confusion rates as a
+// heat map titled title, with the rates printed in the cells.
+func confusionHeatMap(title string, k int, rates []float64) (*plot.Plot, error) {
+	grid := confusionGrid{k: k, rate: rates}
 	cmap := palette.Reverse(moreland.BlackBody())
 	cmap.SetMin(0)
 	cmap.SetMax(1)
 	heat := plotter.NewHeatMap(grid, cmap.Palette(64))
 	heat.Min, heat.Max = 0, 1
 
-	p := figure.New(fmt.Sprintf("1-NN teacher on %s\n%.0f%% noise y -> (y+%d) mod %d", r.Data, 100*r.Config.Noise, r.Config.Shift, k), "teacher's prediction", "clean label")
+	p := figure.New(title, "teacher's prediction", "clean label")
 	p.Add(heat)
 
 	var xt, yt []plot.Tick
