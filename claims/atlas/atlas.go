@@ -44,12 +44,12 @@ type Family struct {
 // and spends none of go test's, and its cells together err with
 // probability at most Delta times their number. Seed fixes all data.
 type Config struct {
-	Sizes                         []int
-	Eval                          int
-	Pool, Unlabeled, TeacherEval  int
-	Eps, TeacherTol, Delta        float64
-	Seed                          uint64
-	Progress                      func(Row) // called after each row, if not nil
+	Sizes                        []int
+	Eval                         int
+	Pool, Unlabeled, TeacherEval int
+	Eps, TeacherTol, Delta       float64
+	Seed                         uint64
+	Progress                     func(Row) // called after each row, if not nil
 }
 
 // Sampler verdicts.

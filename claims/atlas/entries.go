@@ -66,4 +66,3 @@ func Families(seed uint64) ([]Family, error) {
 	}
 	return append(fams, f), nil
 }
-
