@@ -10,7 +10,7 @@ import (
 // slowM is the largest training size of the learners whose fit or
 // prediction costs O(m^2) or O(m N) (the kernel machine's Gram matrix, the
 // Nadaraya-Watson sums over all training points).
-const slowM = 16000
+const slowM = 4000
 
 // GoLearners returns the project's learners as atlas entries. Add a learner
 // with one line.
