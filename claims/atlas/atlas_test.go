@@ -207,10 +207,33 @@ func TestWriteAtlas(t *testing.T) {
 	}
 	elapsed := fmt.Sprintf("%v wall, %v CPU (user + sys)", time.Since(start).Round(time.Second), (cpuTime() - cpu).Round(time.Second))
 	svg := "atlas_sampler_gap_vs_m.svg"
-	if err := SamplerGapFigure(rows, "Sampler gap against m (Go learners)\n4 families, Eval = 50000, delta = 1e-4", filepath.Join(*reportDir, svg)); err != nil {
+	writeReport(t, "atlas.md", "# Atlas of the Go learners", "", cfg, rows, elapsed, svg)
+	if err := SamplerGapFigure(rows, goFigureTitle, filepath.Join(*reportDir, svg)); err != nil {
 		t.Fatal(err)
 	}
-	writeReport(t, "atlas.md", "# Atlas of the Go learners", "", cfg, rows, elapsed, svg)
+}
+
+// goFigureTitle is the title of the Go atlas's figure.
+const goFigureTitle = "Sampler gap against m (Go learners)\n4 families, Eval = 50000, delta = 1e-4"
+
+// TestSamplerGapFigure draws the figure of a tiny atlas with every Go
+// learner (so that every legend entry must fit) into a temporary directory.
+func TestSamplerGapFigure(t *testing.T) {
+	var smooth []Family
+	for _, f := range families(t) {
+		if f.Grid == nil {
+			smooth = append(smooth, f)
+		}
+	}
+	cfg := tinyConfig()
+	cfg.Sizes, cfg.Eval = []int{300, 600}, 1000
+	rows, err := Run(GoLearners(), smooth, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SamplerGapFigure(rows, goFigureTitle, filepath.Join(t.TempDir(), "gap.svg")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestWriteSklearnAtlas writes the scikit-learn atlas (atlas_sklearn.md)

@@ -27,7 +27,8 @@ var palette = []color.RGBA{
 func excess(r Row) float64 { return r.Sampler.Gap - r.Sampler.Tolerance }
 
 // SamplerGapFigure draws the sampler gap against m into path (SVG): for
-// each learner, the mean over the families of its excess gap (the
+// each learner, the mean over the families (y axis "gap - 1-NN tolerance")
+// of its excess gap (the
 // calibration gap minus the 1-NN tolerance at the deciding level of the
 // hidden partition), with the rejection line at 0 dashed. A curve above 0
 // at some m means the learner was rejected on some family there (on
@@ -56,7 +57,7 @@ func SamplerGapFigure(rows []Row, title, path string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("atlas: no rows to draw in %s", path)
 	}
-	p := figure.New(title, "training size m", "gap - 1-NN tolerance (mean over families)")
+	p := figure.New(title, "training size m", "gap - 1-NN tolerance")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Add(plotter.NewGrid())
@@ -100,5 +101,5 @@ func SamplerGapFigure(rows []Row, title, path string) error {
 		p.X.Scale = plot.LinearScale{}
 		p.X.Tick.Marker = plot.DefaultTicks{}
 	}
-	return figure.Save(p, 6*vg.Inch, 4*vg.Inch, path)
+	return figure.Save(p, 6*vg.Inch, 4.5*vg.Inch, path)
 }
