@@ -1,0 +1,16 @@
+package atlas
+
+import (
+	"syscall"
+	"time"
+)
+
+// cpuTime returns the process's user + system CPU time (0 where getrusage
+// is unavailable).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
