@@ -363,11 +363,11 @@ var checksFlagMu sync.Mutex
 // independent), P(U >= u) <= P(Bin(r+u-1, q) >= u) (unresolvedTail), and the
 // run fails when that tail is at most unresolvedDelta(), its share of
 // UnresolvedBudget (budget.go): a generator that meets the 10% target fails
-// by chance with probability at most that share. At delta = 1.11e-9 (17
-// claims and 28 falsifiers) it fails from 13 unresolved draws at 5 checks,
-// 15 at 10, 19 at 20 and 40 at 100, 9 at 1. (TestDocCounts recomputes these
-// numbers and fails when they go stale.) If rapid stops early (its deadline, or too many discards)
-// with fewer than checks resolved, the U unresolved draws still all came
+// by chance with probability at most that share. At delta = 8.62e-10 (17
+// claims and 41 falsifiers) it fails from 13 unresolved draws at 5 checks,
+// 15 at 10, 19 at 20 and 40 at 100, 10 at 1. (TestDocCounts recomputes
+// these numbers and fails when they go stale.) If rapid stops early (its
+// deadline, or too many discards) with fewer than checks resolved, the U unresolved draws still all came
 // before the checks-th resolved one, so the same bound holds. A vacuous run
 // is caught twice over: rapid itself fails a property that reaches checks x
 // invalidChecksMult (10) discarded draws with fewer than checks valid ones

@@ -38,8 +38,8 @@ type Family struct {
 // Pool, Unlabeled and TeacherEval are the good-teacher check's pool size,
 // unlabeled points and stratified evaluation points, each teacher trained
 // on m labels. Eps is the resolution of the sampler verdict (see the
-// package comment) and TeacherTol the certified excess risk accepted of a
-// good teacher (claims.TeacherTolerance). Delta is the false-alarm
+// package comment) and TeacherEps the stated sampler level of the
+// good-teacher verdict (claims.TeacherGap's eps; claims.DefaultTeacherEps). Delta is the false-alarm
 // probability of each cell's verdicts: the atlas has no budget of its own
 // and spends none of go test's, and its cells together err with
 // probability at most Delta times their number. Seed fixes all data.
@@ -47,7 +47,7 @@ type Config struct {
 	Sizes                        []int
 	Eval                         int
 	Pool, Unlabeled, TeacherEval int
-	Eps, TeacherTol, Delta       float64
+	Eps, TeacherEps, Delta       float64
 	Seed                         uint64
 	Progress                     func(Row) // called after each row, if not nil
 }
@@ -137,8 +137,8 @@ func (cfg Config) validate() error {
 		return errors.New("atlas: no training sizes")
 	case cfg.Eval < 1 || cfg.Pool < 1 || cfg.Unlabeled < 1 || cfg.TeacherEval < 1:
 		return fmt.Errorf("atlas: Eval, Pool, Unlabeled, TeacherEval must be >= 1, got %d, %d, %d, %d", cfg.Eval, cfg.Pool, cfg.Unlabeled, cfg.TeacherEval)
-	case !(cfg.Eps >= 0) || !(cfg.TeacherTol >= 0):
-		return fmt.Errorf("atlas: Eps %v and TeacherTol %v must be >= 0", cfg.Eps, cfg.TeacherTol)
+	case !(cfg.Eps >= 0) || !(cfg.TeacherEps >= 0):
+		return fmt.Errorf("atlas: Eps %v and TeacherEps %v must be >= 0", cfg.Eps, cfg.TeacherEps)
 	case !(cfg.Delta > 0 && cfg.Delta < 1):
 		return fmt.Errorf("atlas: Delta %v not in (0, 1)", cfg.Delta)
 	}

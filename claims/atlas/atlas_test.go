@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rolemodels/rolemodels/claims"
 	"github.com/rolemodels/rolemodels/gen"
 	"github.com/rolemodels/rolemodels/learners"
 )
@@ -25,11 +26,11 @@ const atlasSeed = 2026
 // so smaller m are "unresolved" unless rejected. Delta = 1e-4 per cell:
 // the atlas's about 100 cells err together with probability at most 1%.
 // The teacher check uses a pool of 4 (each on m labels), 20000 unlabeled
-// points and 8000 stratified evaluation points, and TeacherTol = 0.25,
-// CheckGoodTeacher's definition of a good teacher.
+// points and 8000 stratified evaluation points, and TeacherEps =
+// claims.DefaultTeacherEps, CheckGoodTeacher's default.
 func goConfig() Config {
 	return Config{Sizes: []int{1000, 4000, 16000, 64000}, Eval: 50000, Pool: 4, Unlabeled: 20000, TeacherEval: 8000,
-		Eps: 0.05, TeacherTol: 0.25, Delta: 1e-4, Seed: atlasSeed}
+		Eps: 0.05, TeacherEps: claims.DefaultTeacherEps, Delta: 1e-4, Seed: atlasSeed}
 }
 
 // sklearnConfig is the scikit-learn atlas's configuration: two training
@@ -40,14 +41,14 @@ func goConfig() Config {
 // of an hour on two shared cores.
 func sklearnConfig() Config {
 	return Config{Sizes: []int{500, 2000}, Eval: 10000, Pool: 2, Unlabeled: 5000, TeacherEval: 4000,
-		Eps: 0.05, TeacherTol: 0.25, Delta: 1e-4, Seed: atlasSeed}
+		Eps: 0.05, TeacherEps: claims.DefaultTeacherEps, Delta: 1e-4, Seed: atlasSeed}
 }
 
 // tinyConfig is the configuration of the default tests: a fraction of a
 // second per row.
 func tinyConfig() Config {
 	return Config{Sizes: []int{500}, Eval: 2000, Pool: 2, Unlabeled: 2000, TeacherEval: 800,
-		Eps: 0.05, TeacherTol: 0.25, Delta: 1e-4, Seed: 7}
+		Eps: 0.05, TeacherEps: claims.DefaultTeacherEps, Delta: 1e-4, Seed: 7}
 }
 
 // families returns Families(atlasSeed) or fails t.
@@ -292,15 +293,17 @@ func writeReport(t *testing.T, file, title, intro string, cfg Config, rows []Row
 	fmt.Fprintf(&b, "Sizes m = %v; the sampler check (claims.SamplerGap) trains on m labels and predicts Eval = %d fresh points, "+
 		"the teacher check (claims.TeacherGap, grid families only) fits a pool of %d teachers on m labels each, labels %d points "+
 		"with a random teacher per point and distils them into the histogram on the grid's cells (%d stratified evaluation points). "+
-		"delta = %g per cell, eps = %g, good teacher: certified excess <= %g. Seed %d; all learners of a (family, m) see the same data.\n\n",
-		cfg.Sizes, cfg.Eval, cfg.Pool, cfg.Unlabeled, cfg.TeacherEval, cfg.Delta, cfg.Eps, cfg.TeacherTol, cfg.Seed)
+		"delta = %g per cell, eps = %g, good teacher: student excess <= 2 x %g + 2 eps_H. Seed %d; all learners of a (family, m) see the same data.\n\n",
+		cfg.Sizes, cfg.Eval, cfg.Pool, cfg.Unlabeled, cfg.TeacherEval, cfg.Delta, cfg.Eps, cfg.TeacherEps, cfg.Seed)
 	b.WriteString("**Sampler verdict**: *not a sampler* when some level of the hidden partition rejects at delta (1-NN is rejected " +
 		"with probability at most delta); *sampler at eps* when none rejects and the MDD (the certified minimal detectable deviation " +
 		"of the sharpest level) is at most eps; *unresolved* when none rejects but the MDD is above eps. " +
 		"**gap / 1-NN tolerance**: the calibration gap (total variation) and the level a 1-NN teacher on the same positions provably stays under, " +
-		"at the deciding level. **train err**: the error on its own m training labels. **good teacher / route**: sampler when the " +
-		"pool's certified excess risk (2 x gap upper limit + 2 x estimation) is within the tolerance, none otherwise. **student excess**: the exact excess " +
-		"risk of the histogram student over the best histogram.\n\n")
+		"at the deciding level. **train err**: the error on its own m training labels. **good teacher**: yes when the student's exact excess " +
+		"risk over the best histogram is within the tolerance 2 TeacherEps + 2 eps_H (claims.TeacherGap; every TeacherEps-sampler passes with " +
+		"probability 1 - delta). **route**: why, when certified: sampler (2 x gap upper limit + 2 x estimation <= claims.RouteLevel), " +
+		"Bayes label (in every cell the teachers answer the Bayes label more than half the time), or student only. " +
+		"**certified excess**: the sampler theorem's bound minus the best histogram's risk.\n\n")
 	b.WriteString("## Verdicts by family (S sampler at eps, ? unresolved, **N** not a sampler; one per m, smallest first)\n\n")
 	b.WriteString(Summary(rows))
 	b.WriteString("\n## All cells\n\n")

@@ -12,13 +12,28 @@ import (
 // Nadaraya-Watson sums over all training points).
 const slowM = 4000
 
+// rfM is the largest training size of the random-features entry: its width
+// W = 2000 is twice it, the width at which claim S3 certifies interpolation
+// (D >= 2), and the fit costs O(m^2 W).
+const rfM = 1000
+
+// mlpM and mlpEpochs bound the MLP entry's cost: full training (about
+// mlpEpochs passes of Adam over m points) of each pool member and of the
+// sampler check's learner at m <= mlpM.
+const (
+	mlpM      = 1000
+	mlpEpochs = 300
+)
+
 // GoLearners returns the project's learners as atlas entries. Add a learner
 // with one line.
 //
 // The kernel machine is ridgeless with the Laplace kernel at bandwidth
 // 0.005 and Nadaraya-Watson uses the Gaussian kernel at bandwidth 0.02, as
 // in REPORT.md's "Checking a learner" table; the histogram has 4 cells per
-// axis.
+// axis. The tree, the forests (50 trees), random features and the MLP are
+// the bad models of issue 12: interpolating (or nearly so) learners whose
+// sampler verdict the paper conjectures or proves.
 func GoLearners() []Entry {
 	nw := learners.NadarayaWatson{Kernel: learners.Gaussian, Bandwidth: 0.02}
 	nwr := nw
@@ -32,6 +47,11 @@ func GoLearners() []Entry {
 		{Name: "Nadaraya-Watson randomized (Gauss h=0.02)", Learner: nwr, MaxM: slowM},
 		{Name: "Nadaraya-Watson plug-in (Gauss h=0.02)", Learner: nw, MaxM: slowM},
 		{Name: "histogram r=4", Learner: learners.Histogram{Resolution: 4}},
+		{Name: "CART tree (grown to purity)", Learner: learners.Tree{}, Interpolates: true},
+		{Name: "random forest B=50 majority", Learner: learners.Forest{Trees: 50, Seed: 1}},
+		{Name: "random-tree sampler B=50", Learner: learners.ForestSampler{Trees: 50, Seed: 1}},
+		{Name: "random features W=2000 (min-norm)", Learner: learners.RandomFeatures{Width: 2000, Seed: 1}, MaxM: rfM},
+		{Name: "MLP W=128 (trained to interpolation)", Learner: learners.MLP{Width: 128, MaxEpochs: mlpEpochs, Seed: 1}, MaxM: mlpM},
 	}
 }
 

@@ -10,10 +10,11 @@ import (
 // against the 1-NN tolerance at the deciding level of the hidden partition
 // (its level and cells), the MDD (sharpest level), the level-0 gap, the
 // training error, and, on grid families, the teacher verdict, its route,
-// the certified excess and the student's exact excess risk.
+// the excess the sampler theorem certifies and the student's exact excess
+// risk against the verdict's tolerance.
 func Markdown(rows []Row) string {
 	var b strings.Builder
-	b.WriteString("| learner | family | m | sampler verdict | gap / 1-NN tolerance (level, cells) | MDD | level-0 gap | train err | good teacher | route | certified excess | student excess |\n")
+	b.WriteString("| learner | family | m | sampler verdict | gap / 1-NN tolerance (level, cells) | MDD | level-0 gap | train err | good teacher | route | certified excess | student excess / tolerance |\n")
 	b.WriteString("|---|---|---:|---|---|---:|---:|---:|---|---|---:|---:|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %d | ", cell(r.Learner), cell(r.Family), r.M)
@@ -40,7 +41,7 @@ func Markdown(rows []Row) string {
 		if tc.Good {
 			good = "yes"
 		}
-		fmt.Fprintf(&b, "%s | %s | %.4f | %.4f |\n", good, tc.Route, tc.Certified, tc.StudentExcess)
+		fmt.Fprintf(&b, "%s | %s | %.4f | %.4f / %.4f |\n", good, tc.Route, tc.Certified, tc.StudentExcess, tc.Tolerance)
 	}
 	return b.String()
 }
