@@ -145,9 +145,14 @@ func ignoresX() learners.Learner {
 		if err := train.Validate(); err != nil {
 			return nil, err
 		}
+		// Counts divided once: adding 1/m m times drifts the sum by about
+		// m ulps (2.3e-12 at m = 400000, beyond gen.PosteriorTolerance).
 		freq := make([]float64, train.K)
 		for _, y := range train.Y {
-			freq[y] += 1 / float64(train.Len())
+			freq[y]++
+		}
+		for c := range freq {
+			freq[c] /= float64(train.Len())
 		}
 		return funcClassifier{d: train.D, k: train.K, batch: func(x []float64, dst []int, rng *rand.Rand) error {
 			if rng == nil {

@@ -11,7 +11,7 @@ import (
 
 // This file is the claim author's kit: what a new claim and its falsifiers
 // need, so that writing one takes no reading of the other claims. The
-// README's "Add a claim" points here, and claims/template_claim.go.txt is
+// README's "Add a claim" points here, and claims/template_claim_test.go is
 // the skeleton to copy. The kit is unexported: a claim is a file of this
 // package.
 //
