@@ -363,8 +363,8 @@ var checksFlagMu sync.Mutex
 // independent), P(U >= u) <= P(Bin(r+u-1, q) >= u) (unresolvedTail), and the
 // run fails when that tail is at most unresolvedDelta(), its share of
 // UnresolvedBudget (budget.go): a generator that meets the 10% target fails
-// by chance with probability at most that share. At delta = 8.62e-10 (17
-// claims and 41 falsifiers) it fails from 13 unresolved draws at 5 checks,
+// by chance with probability at most that share. At delta = 8.47e-10 (17
+// claims and 42 falsifiers) it fails from 13 unresolved draws at 5 checks,
 // 15 at 10, 19 at 20 and 40 at 100, 10 at 1. (TestDocCounts recomputes
 // these numbers and fails when they go stale.) If rapid stops early (its
 // deadline, or too many discards) with fewer than checks resolved, the U unresolved draws still all came

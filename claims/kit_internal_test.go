@@ -173,6 +173,50 @@ func TestTwoNNFairCoinIsRandomNeighbour(t *testing.T) {
 	}
 }
 
+// TestTwoNNPickedSpread checks the pieces of claim L7's tolerance on small
+// lattice cases: the additive table on the 2 nearest has mean EL (to
+// 1e-12); the coins' realized variance equals the direct sum over sets and
+// points of (eta_a(x_j) - eta_b(x_j))^2/(4 (R N)^2) and stays within its
+// label-free bound; and its average over 4000 label draws (seeded, so
+// deterministic) is within 3% of l7Case.expectedCoins. Exact assertions
+// only, bar the seeded average.
+func TestTwoNNPickedSpread(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const r = 4
+	train, eval := latticePoints(rng, 40, 2, 3), latticePoints(rng, 30, 2, 3)
+	a, err := analyseNeighbours(train, eval, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := riskTable(train, eval, a.ind, nil)
+	if s := spreadOf(train, g, r); math.Abs(s.mean-a.expected) > 1e-12 {
+		t.Errorf("additive mean %.15f, EL = %.15f", s.mean, a.expected)
+	}
+	lc := l7Case{train: train, eval: eval, a: a}
+	rn := float64(r * eval.len())
+	mean := 0.0
+	const draws = 4000
+	for range draws {
+		lc.labels = stratifiedLabels(train, r, rng)
+		s := newPickedSpread(additiveSpread{}, eval, lc.labels, nil, lc.twoNNLaw)
+		want := 0.0
+		for _, y := range lc.labels {
+			for j := range eval.len() {
+				e, nb := eval.posterior(j), a.neighbours(j)
+				d := e[y[nb[0]]] - e[y[nb[1]]]
+				want += d * d / 4 / (rn * rn)
+			}
+		}
+		if math.Abs(s.picks-want) > 1e-12*want || s.picks > s.picksMax {
+			t.Fatalf("realized coin variance %g, direct %g, bound %g", s.picks, want, s.picksMax)
+		}
+		mean += s.picks / draws
+	}
+	if e := lc.expectedCoins(); math.Abs(mean-e) > 0.03*e {
+		t.Errorf("mean realized coin variance %g over %d draws, expectedCoins %g", mean, draws, e)
+	}
+}
+
 // TestNeighbourMajorityEnumeration checks majority against the enumeration
 // of the 2^k label configurations of the k neighbours (binary, k = 3, 5),
 // to 1e-12. Exact assertions only.

@@ -15,7 +15,8 @@ import (
 // claim with each of them substituted for its production implementation
 // (implementations, production.go) and records which claims reject it; the
 // edge falsifiers of the claims use the parameterised ones (flipAnswers,
-// majorityOnShare) at a strength between one and two certified MDDs.
+// majorityOnShare, otherOnShare) at a strength between one and two
+// certified MDDs.
 //
 // A mutant is equivalent when no claim should reject it: it is still what
 // the claims say of the production learner (the second nearest neighbour is
@@ -269,6 +270,36 @@ func majorityOnShare(base, other learners.Learner, q float64) learners.Learner {
 			for j := range dst {
 				if unitHash(x[j*d:(j+1)*d], saltShare) < q {
 					dst[j] = alt[j]
+				}
+			}
+			return nil
+		}}, nil
+	})
+}
+
+// otherOnShare returns the learner that answers as base, except on a share
+// q of the queries (by hash, as majorityOnShare), where it answers a class
+// other than base's answer, uniform among the k - 1 others and drawn from
+// the rng after base's answers. For a sampler with class law m at x the
+// answer law there becomes (1 - m_c)/(k - 1). Its classifier returns an
+// error for a nil rng (and for one class it answers as base).
+func otherOnShare(base learners.Learner, q float64) learners.Learner {
+	return learners.LearnerFunc(func(train learners.Dataset) (learners.Classifier, error) {
+		h, err := base.Fit(train)
+		if err != nil {
+			return nil, err
+		}
+		return rowClassifier{base: h, batch: func(x []float64, dst []int, rng *rand.Rand) error {
+			if rng == nil {
+				return errors.New("claims: otherOnShare needs an rng")
+			}
+			if err := h.PredictBatch(x, dst, rng); err != nil {
+				return err
+			}
+			d, k := h.Dim(), h.Classes()
+			for j := range dst {
+				if k > 1 && unitHash(x[j*d:(j+1)*d], saltShare) < q {
+					dst[j] = (dst[j] + 1 + rng.IntN(k-1)) % k
 				}
 			}
 			return nil

@@ -500,20 +500,51 @@ func oddAtLeast(v float64) int {
 // (independent terms) then gives |Lbar - E Lbar| <= Bernstein(sum_i Var
 // f_i, max_i max_V |f_i - E f_i|, delta). The stratification makes each
 // term's variance fall like 1/R^2 rather than 1/R.
+//
+// Random neighbour of the K nearest (claim L7). Given the labels, its mean
+// risk averaged over its picks is additive with the table of riskTable on
+// the K nearest indices, so E[Lbar | labels] = sum_i f_i(V_i) as above. The
+// answers' own draws (a pick per query and label set, and whatever else a
+// variant draws there, independent of the labels and across queries and
+// sets) add the centred terms Z_tj = (risk of the answer at (t, j) - its
+// mean given the labels)/(R N). Revealing the labels first and then the
+// draws, the Doob martingale of Lbar has the differences f_i - E f_i and
+// then Z_tj. Given the labels the risk of an answer at x_j lies in an
+// interval of width w_j = max_c eta_c(x_j) - min_c eta_c(x_j), so |Z_tj| <=
+// w_j/(R N) and Var(Z_tj | labels) <= w_j^2/(4 (R N)^2) (Popoviciu). The
+// predictable variance V = sum_i Var f_i + sum_{t,j} Var(Z_tj | labels) is
+// known once the labels are drawn, before the answers: Freedman's
+// inequality at the realized V (FreedmanRadius, with the label-free bound
+// as its largest level) bounds |Lbar - E Lbar| (pickedSpread). Where the
+// neighbours' labels agree the pick moves nothing, so the realized V of
+// the picks is about the share 1 - eta(X_(1)).eta(X_(2)) of disagreements
+// times the bound.
 
-// riskTable returns g (m x k): g_ic = (1/N) sum_{j: NN(j)=i} (1 - eta_c(x_j))
-// over the evaluation points j with keep(j) (nil: all), for the nearest
-// training indices nn of eval.
+// riskTable returns g (m x k): g_ic = (1/(K N)) sum_{j: i in KNN(j)} (1 -
+// eta_c(x_j)) over the evaluation points j with keep(j) (nil: all), for the
+// K nearest training indices nn of eval (N x K row-major, K = len(nn)/N: 1
+// for the 1-NN rule; all zero when N = 0). The expected risk of a random
+// neighbour of the K nearest over its picks, given the labels y, is then
+// sum_i g_{i y_i}. It panics if len(nn) is not a multiple of N.
 func riskTable(train, eval points, nn []int, keep func(j int) bool) []float64 {
-	k := eval.k
+	n, k := eval.len(), eval.k
 	g := make([]float64, train.len()*k)
-	nf := float64(eval.len())
-	for j, i := range nn {
+	if n == 0 {
+		return g
+	}
+	if len(nn)%n != 0 {
+		panic(fmt.Sprintf("claims: riskTable with %d neighbour indices for %d evaluation points", len(nn), n))
+	}
+	kk := len(nn) / n
+	nk := float64(n) * float64(kk)
+	for j := range n {
 		if keep != nil && !keep(j) {
 			continue
 		}
-		for c, v := range eval.posterior(j) {
-			g[i*k+c] += (1 - v) / nf
+		for _, i := range nn[j*kk : (j+1)*kk] {
+			for c, v := range eval.posterior(j) {
+				g[i*k+c] += (1 - v) / nk
+			}
 		}
 	}
 	return g
@@ -528,6 +559,70 @@ type additiveSpread struct {
 
 // radius returns Bernstein's two-sided radius of Lbar at delta.
 func (s additiveSpread) radius(delta float64) float64 { return Bernstein(s.v, s.b, delta) }
+
+// pickedSpread is the law of the mean risk over R stratified label sets of
+// a learner whose answers are random given the labels (the random
+// neighbour's picks, the comment above): the labels' part, the realized
+// predictable variance of the answers given the labels, its label-free
+// bound and the largest martingale difference.
+type pickedSpread struct {
+	labels   additiveSpread
+	picks    float64 // sum_{t,j} Var(1 - eta_C(x_j) | labels)/(R N)^2, C the answer at (t, j)
+	picksMax float64 // sum_{t,j} (w_j/(R N))^2/4 over the random answers: picks <= picksMax
+	b        float64 // max(labels.b, max_j w_j/(R N))
+}
+
+// newPickedSpread returns the pickedSpread of a learner on the label sets
+// (R = len(sets), each of train's length): labels is the spread of its
+// expected risk given the labels (spreadOf); at the evaluation points j with
+// random(j) (which must not depend on the labels) law(j, y, dst) writes
+// into dst (k entries, zeroed) the class law of its answer at x_j given the
+// label set y, and elsewhere its answer is deterministic given the labels
+// (random nil: random at every point).
+func newPickedSpread(labels additiveSpread, eval points, sets [][]int, random func(j int) bool, law func(j int, y []int, dst []float64)) pickedSpread {
+	s := pickedSpread{labels: labels, b: labels.b}
+	n, k := eval.len(), eval.k
+	rn := float64(len(sets)) * float64(n)
+	dst := make([]float64, k)
+	for j := range n {
+		if random != nil && !random(j) {
+			continue
+		}
+		e := eval.posterior(j)
+		w := (slices.Max(e) - slices.Min(e)) / rn
+		s.picksMax += float64(len(sets)) * w * w / 4
+		s.b = max(s.b, w)
+		for _, y := range sets {
+			clear(dst)
+			law(j, y, dst)
+			mean := 0.0
+			for c, p := range dst {
+				mean += p * e[c]
+			}
+			v := 0.0
+			for c, p := range dst {
+				v += p * (e[c] - mean) * (e[c] - mean)
+			}
+			s.picks += v / (rn * rn)
+		}
+	}
+	return s
+}
+
+// radius returns FreedmanRadius at delta of the mean risk, at the realized
+// predictable variance labels.v + picks, inflated by 1e-9 relative (far
+// above the rounding of its sums of m and R N non-negative terms, each
+// computed to a few u: about (m + R N) u relative), with the label-free
+// bound labels.v + picksMax as its largest level (each realized term is at
+// most its bound by Popoviciu's inequality; the min absorbs the
+// inflation). It is 0 when no term can move (b = 0).
+func (s pickedSpread) radius(delta float64) float64 {
+	if s.b == 0 {
+		return 0
+	}
+	vmax := s.labels.v + s.picksMax
+	return FreedmanRadius(min(vmax, (s.labels.v+s.picks)*(1+1e-9)), s.b, vmax, delta)
+}
 
 // spreadOf returns the additiveSpread of the table g (m x k) over the
 // training points train on r stratified label sets. Rows of g that are all

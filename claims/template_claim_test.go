@@ -11,7 +11,11 @@ package claims
 // Here it is compiled with the tests and checked by TestTemplateClaim, but
 // never registered, so it spends no false-alarm budget and cannot go stale
 // against the kit (kit.go). It is a complete claim of the simplest kind: the
-// random neighbour of the templateK nearest is a conditional sampler.
+// random neighbour of the templateK nearest is a conditional sampler, one
+// label set against G^ with the band A^_k + r (an MDD of a few hundredths).
+// For an MDD near 0.01, split the band as L1 and L7 do: the exact identity
+// |EL - G^| <= A^_k, and the mean risk over stratified label sets against
+// EL within a radius of its labels and picks (support_l.go, pickedSpread).
 // Keep a claim's default run under about 1.5 s of CPU (go test ./claims
 // -run 'TestClaims/L8|TestFalsifiers/L8' -v -cpu 1 shows the time).
 
@@ -157,7 +161,7 @@ func templateEdge(c *Check) {
 
 // TestTemplateClaim checks that the template is a well-formed claim that is
 // not registered (it must not change the budget's counts). Running it would
-// spend false-alarm budget; L7, built the same way, runs with the claims.
+// spend false-alarm budget.
 func TestTemplateClaim(t *testing.T) {
 	if err := templateClaim.validate(); err != nil {
 		t.Fatal(err)
