@@ -20,7 +20,10 @@ import (
 //
 // A mutant is equivalent when no claim should reject it: it is still what
 // the claims say of the production learner (the second nearest neighbour is
-// as much a sampler as the first). Its reason says why.
+// as much a sampler as the first). Its reason says why. A mutant with a
+// gap is a real bug that no calibrated assertion is built to see at the
+// default sizes: the report lists it as survived with the reason, so the
+// gap is published, not hidden.
 
 // mutant is one entry of the catalogue: a name, the implementation it
 // replaces, what the bug is, why it is equivalent (empty if it is not) and
@@ -30,6 +33,7 @@ type mutant struct {
 	target     string // the implementations field it replaces
 	bug        string
 	equivalent string
+	gap        string // why no calibrated assertion sees it (a known gap), if none does
 	impl       implementations
 }
 
@@ -40,6 +44,10 @@ func mutants() []mutant {
 		im.name = name
 		set(&im)
 		return mutant{name: name, target: target, bug: bug, equivalent: equivalent, impl: im}
+	}
+	knownGap := func(gap string, m mutant) mutant {
+		m.gap = gap
+		return m
 	}
 	return []mutant{
 		with("knn-flip-5%", "knn", "the k-NN answer is replaced by a uniform random class on 5% of the queries", "",
@@ -75,13 +83,13 @@ func mutants() []mutant {
 			func(im *implementations) {
 				im.randomNeighbour = func(k int) learners.Learner { return flipAnswers(learners.RandomNeighbour{K: k}, 0.05) }
 			}),
-		with("kernel-bandwidth-x4", "kernelMachine", "the kernel machine uses four times the bandwidth it was given (a unit bug)", "",
+		knownGap("L4 draws h = s_min/c with c in {2, 4, 8}; at c = 8 the mutant's 4h = s_min/2 is still in the claimed regime (there it is equivalent), and at c = 2, 4 its 4h = 2 s_min or s_min leaves the regime, yet a ridgeless machine with a bandwidth of the order of the spacing still answers its nearest training label almost everywhere: the deviation from 1-NN's exact mean stayed below L4's MDD in the mutation runs, and S3's exact interpolation holds at 4h too", with("kernel-bandwidth-x4", "kernelMachine", "the kernel machine uses four times the bandwidth it was given (a unit bug)", "",
 			func(im *implementations) {
 				im.kernelMachine = func(km learners.KernelMachine) learners.Learner {
 					km.Bandwidth *= 4
 					return km
 				}
-			}),
+			})),
 		with("kernel-flip-5%", "kernelMachine", "the kernel machine's answer is replaced by a uniform random class on 5% of the queries", "",
 			func(im *implementations) {
 				im.kernelMachine = func(km learners.KernelMachine) learners.Learner { return flipAnswers(km, 0.05) }
@@ -139,10 +147,10 @@ func mutants() []mutant {
 					return y, nil
 				}
 			}),
-		with("histogram-second-label-in-10%-of-cells", "histogram", "the histogram student predicts its cell's second most frequent training label in 10% of the cells", "",
+		knownGap("the D claims compute the student's risk exactly from its cell table and so require the production histogram classifier: any wrapper, this mutant too, fails that exact check (E) before a calibrated assertion sees its labels; a calibrated check of a student given only as a black box would need its risk measured on evaluation points instead", with("histogram-second-label-in-10%-of-cells", "histogram", "the histogram student predicts its cell's second most frequent training label in 10% of the cells", "",
 			func(im *implementations) {
 				im.histogram = func(h learners.Histogram) learners.Learner { return secondLabelCells{h, 0.1} }
-			}),
+			})),
 		with("nadaraya-watson-bandwidth-x2", "nadarayaWatson", "the Nadaraya-Watson classifier uses twice the bandwidth it was given (a unit bug); the Hilbert kernel ignores the bandwidth, so only the Gaussian and Laplace cases can see it", "",
 			func(im *implementations) {
 				im.nadarayaWatson = func(nw learners.NadarayaWatson) learners.Learner {

@@ -26,8 +26,9 @@ const mutationChecks = 3
 // (-claims.report=DIR): 16 mutants x the claims is several minutes of work.
 // It spends no false-alarm budget of the suite: a cell is a measurement
 // for the report, at the claim's own delta, and the test fails only when a
-// mutant not marked equivalent survives every claim, or when the production
-// implementations fail the same runs (a false alarm, at the claim's delta).
+// mutant neither marked equivalent nor listed as a known gap survives every
+// claim, or when the production implementations fail the same runs (a false
+// alarm, at the claim's delta).
 func TestMutationMatrix(t *testing.T) {
 	if !reportRequested() {
 		t.Skip("runs with -claims.report=DIR: it feeds the report")
@@ -57,7 +58,7 @@ func TestMutationMatrix(t *testing.T) {
 			matrix[i][j] = matrixCell{outcome: o, mdd: md}
 			t.Logf("%s x %s: %s (%v)%s", m.name, c.ID, o, time.Since(start).Round(time.Millisecond), res.firstFailure())
 		}
-		if !calibratedKill && m.equivalent == "" {
+		if !calibratedKill && m.equivalent == "" && m.gap == "" {
 			t.Errorf("mutant %s (%s) survived every calibrated assertion", m.name, m.bug)
 		}
 	}
@@ -112,6 +113,9 @@ func TestMutationMatrix(t *testing.T) {
 	for _, m := range ms {
 		if m.equivalent != "" {
 			fmt.Fprintf(&b, "- **%s** is equivalent: %s.\n", m.name, m.equivalent)
+		}
+		if m.gap != "" {
+			fmt.Fprintf(&b, "- **%s** is a known gap (a real bug no calibrated assertion is built to see): %s.\n", m.name, m.gap)
 		}
 	}
 	addReportSection(b.String())

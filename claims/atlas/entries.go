@@ -51,7 +51,7 @@ func GoLearners() []Entry {
 		{Name: "random forest B=50 majority", Learner: learners.Forest{Trees: 50, Seed: 1}},
 		{Name: "random-tree sampler B=50", Learner: learners.ForestSampler{Trees: 50, Seed: 1}},
 		{Name: "random features W=2000 (min-norm)", Learner: learners.RandomFeatures{Width: 2000, Seed: 1}, MaxM: rfM},
-		{Name: "MLP W=128 (trained to interpolation)", Learner: learners.MLP{Width: 128, MaxEpochs: mlpEpochs, Seed: 1}, MaxM: mlpM},
+		{Name: "MLP W=128 (300 epochs of Adam, no early stop)", Learner: learners.MLP{Width: 128, MaxEpochs: mlpEpochs, Seed: 1}, MaxM: mlpM},
 	}
 }
 
