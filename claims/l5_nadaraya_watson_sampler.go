@@ -409,38 +409,6 @@ func lcTolerance(lc l5Case, delta float64) float64 {
 	return lawOf(lc.q, lc.eval, lc.passes, nil, nil).radius(lc.eval.len(), lc.passes, lc.eval.k, delta)
 }
 
-// shrinkAnswers returns the learner that answers as base (fitted on the
-// same data, consuming rng as base does) and then, with probability s from
-// one more rng.Float64(), replaces the answer by a uniform class
-// (rng.IntN): the law of a randomized classifier of q becomes (1 - s) q +
-// s/k, the estimate shrunk toward uniform by s (s = 1/2 is the catalogue's
-// nadaraya-watson-shrunk-half).
-func shrinkAnswers(base learners.Learner, s float64) learners.Learner {
-	return learners.LearnerFunc(func(train learners.Dataset) (learners.Classifier, error) {
-		h, err := base.Fit(train)
-		if err != nil {
-			return nil, err
-		}
-		return rowClassifier{base: h, batch: func(x []float64, dst []int, rng *rand.Rand) error {
-			if rng == nil {
-				return fmt.Errorf("claims: the shrunk sampler needs a non-nil *rand.Rand")
-			}
-			d := h.Dim()
-			for j := range dst {
-				a, err := h.Predict(x[j*d:(j+1)*d], rng)
-				if err != nil {
-					return err
-				}
-				if rng.Float64() < s {
-					a = rng.IntN(h.Classes())
-				}
-				dst[j] = a
-			}
-			return nil
-		}}, nil
-	})
-}
-
 // l5ShrunkSpec are the low-noise families of the gross shrink falsifier,
 // where q.eta is far above 1/k, so shrinking q halfway moves the risk by
 // many tolerances (at high noise q is near uniform and the shrink moves

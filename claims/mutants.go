@@ -355,33 +355,46 @@ func (secondNeighbour) Fit(train learners.Dataset) (learners.Classifier, error) 
 
 // shrunkNadarayaWatson is the Nadaraya-Watson mutant whose estimate is shrunk
 // halfway to uniform: the plug-in is unchanged (the argmax of (q + 1/k)/2 is
-// that of q), and the randomized classifier answers a uniform random class
-// with probability 1/2 (from the rng passed, after the base's draw) and the
-// base's sampled label otherwise.
+// that of q), and the randomized classifier is shrinkAnswers(nw, 1/2).
 type shrunkNadarayaWatson struct{ nw learners.NadarayaWatson }
 
 func (s shrunkNadarayaWatson) Fit(train learners.Dataset) (learners.Classifier, error) {
-	h, err := s.nw.Fit(train)
-	if err != nil || !s.nw.Randomized {
-		return h, err
+	if !s.nw.Randomized {
+		return s.nw.Fit(train)
 	}
-	return rowClassifier{base: h, batch: func(x []float64, dst []int, rng *rand.Rand) error {
-		if rng == nil {
-			return errors.New("claims: the shrunk Nadaraya-Watson sampler needs a non-nil *rand.Rand")
+	return shrinkAnswers(s.nw, 0.5).Fit(train)
+}
+
+// shrinkAnswers returns the learner that answers as base (fitted on the
+// same data, consuming rng as base does) and then, with probability s from
+// one more rng.Float64(), replaces the answer by a uniform class
+// (rng.IntN): the law of a randomized classifier of q becomes (1 - s) q +
+// s/k, the estimate shrunk toward uniform by s (s = 1/2 is the catalogue's
+// nadaraya-watson-shrunk-half).
+func shrinkAnswers(base learners.Learner, s float64) learners.Learner {
+	return learners.LearnerFunc(func(train learners.Dataset) (learners.Classifier, error) {
+		h, err := base.Fit(train)
+		if err != nil {
+			return nil, err
 		}
-		d := h.Dim()
-		for j := range dst {
-			c, err := h.Predict(x[j*d:(j+1)*d], rng)
-			if err != nil {
-				return err
+		return rowClassifier{base: h, batch: func(x []float64, dst []int, rng *rand.Rand) error {
+			if rng == nil {
+				return fmt.Errorf("claims: the shrunk sampler needs a non-nil *rand.Rand")
 			}
-			if rng.Float64() < 0.5 {
-				c = rng.IntN(h.Classes())
+			d := h.Dim()
+			for j := range dst {
+				a, err := h.Predict(x[j*d:(j+1)*d], rng)
+				if err != nil {
+					return err
+				}
+				if rng.Float64() < s {
+					a = rng.IntN(h.Classes())
+				}
+				dst[j] = a
 			}
-			dst[j] = c
-		}
-		return nil
-	}}, nil
+			return nil
+		}}, nil
+	})
 }
 
 // secondLabelCells is the histogram mutant that, in a share q of the cells

@@ -155,14 +155,7 @@ var claimS3 = Claim{
 				if logP > math.Log(c.Delta) {
 					c.Unresolved("P(no training error) <= exp(%.1f), above delta", logP)
 				}
-				errs, err := trainingErrors(c.KNN(kNN), train.dataset(train.drawLabels(st.Labels)))
-				if err != nil {
-					c.Fatalf("S3: %d-NN: %v", kNN, err)
-				}
-				c.Margin(float64(errs))
-				if errs == 0 {
-					c.Fatalf("S3 accepted the %d-NN majority: no training error on %v (P <= exp(%.1f))", kNN, dist, logP)
-				}
+				requireTrainingError(c, fmt.Sprintf("the %d-NN majority", kNN), c.KNN(kNN), train.dataset(train.drawLabels(st.Labels)), dist, fmt.Sprintf(" (P <= exp(%.1f))", logP))
 			},
 		},
 		{
@@ -205,14 +198,7 @@ var claimS3 = Claim{
 				if logP > math.Log(c.Delta/2) {
 					c.Unresolved("P(no training error) <= delta/2 + exp(%.1f), above delta", logP)
 				}
-				errs, err := trainingErrors(c.KernelMachine(km), train.dataset(train.drawLabels(st.Labels)))
-				if err != nil {
-					c.Fatalf("S3: %+v: %v", km, err)
-				}
-				c.Margin(float64(errs))
-				if errs == 0 {
-					c.Fatalf("S3 accepted kernel ridge %+v: no training error on %v", km, dist)
-				}
+				requireTrainingError(c, fmt.Sprintf("kernel ridge %+v", km), c.KernelMachine(km), train.dataset(train.drawLabels(st.Labels)), dist, "")
 			},
 		},
 		{
@@ -242,14 +228,7 @@ var claimS3 = Claim{
 				st := caseStreams(c)
 				train := drawPoints(dist, st.Train, m)
 				tree := learners.Tree{MaxDepth: depth}
-				errs, err := trainingErrors(c.Tree(tree), train.dataset(train.drawLabels(st.Labels)))
-				if err != nil {
-					c.Fatalf("S3: %+v: %v", tree, err)
-				}
-				c.Margin(float64(errs))
-				if errs == 0 {
-					c.Fatalf("S3 accepted the tree %+v: no training error on %v (P <= exp(%.1f))", tree, dist, logP)
-				}
+				requireTrainingError(c, fmt.Sprintf("the tree %+v", tree), c.Tree(tree), train.dataset(train.drawLabels(st.Labels)), dist, fmt.Sprintf(" (P <= exp(%.1f))", logP))
 			},
 		},
 		{
@@ -281,14 +260,7 @@ var claimS3 = Claim{
 				}
 				st := caseStreams(c)
 				train := drawPoints(dist, st.Train, m)
-				errs, err := trainingErrors(c.RandomFeatures(rf), train.dataset(train.drawLabels(st.Labels)))
-				if err != nil {
-					c.Fatalf("S3: %+v: %v", rf, err)
-				}
-				c.Margin(float64(errs))
-				if errs == 0 {
-					c.Fatalf("S3 accepted random features %+v: no training error on %v (P <= exp(%.1f))", rf, dist, logP)
-				}
+				requireTrainingError(c, fmt.Sprintf("random features %+v", rf), c.RandomFeatures(rf), train.dataset(train.drawLabels(st.Labels)), dist, fmt.Sprintf(" (P <= exp(%.1f))", logP))
 			},
 		},
 	},
@@ -358,6 +330,22 @@ func halfspaceLogChance(m, w int, pmax float64) float64 {
 		sum += math.Exp(logC(i) - top)
 	}
 	return top + math.Log(sum) + float64(m)*math.Log(pmax)
+}
+
+// requireTrainingError is the assertion of S3's falsifiers: learner,
+// fitted on ds drawn from dist, must make a training error (the case has
+// already certified that a learner of its kind interpolates with probability
+// below delta; bound names that certificate in the failure message). It
+// fails c when the fit fails or the learner interpolates.
+func requireTrainingError(c *Check, what string, learner learners.Learner, ds learners.Dataset, dist gen.Distribution, bound string) {
+	errs, err := trainingErrors(learner, ds)
+	if err != nil {
+		c.Fatalf("S3: %s: %v", what, err)
+	}
+	c.Margin(float64(errs))
+	if errs == 0 {
+		c.Fatalf("S3 accepted %s: no training error on %v%s", what, dist, bound)
+	}
 }
 
 // trainingErrors fits learner on ds and returns the number of training
